@@ -1,0 +1,58 @@
+"""Logging set-up: readable lines on stderr, and no secret ever printed."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.config import Settings
+
+# Bot API URLs carry the token (…/bot123456:ABC…/sendMessage); keys may show up in error texts.
+_SECRETS = [
+    re.compile(r"bot\d{3,}:[A-Za-z0-9_-]{20,}"),
+    re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"),
+]
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces the bot token, the API key and anything token-shaped in every log record."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 6]
+
+    def redact(self, text: str) -> str:
+        """Return text with the secrets masked."""
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        for pattern in _SECRETS:
+            text = pattern.sub("bot***" if pattern is _SECRETS[0] else "***", text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message once, masked, so arguments cannot smuggle a secret past the filter."""
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg = self.redact(message)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def configure_logging(settings: Settings, *, level: str | None = None) -> None:
+    """Log to stderr at LOG_LEVEL; the HTTP clients' request lines (which hold the token) are silenced."""
+    secrets = [
+        s.get_secret_value()
+        for s in (settings.telegram_bot_token, settings.openai_api_key, settings.webhook_secret)
+        if s is not None
+    ]
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level or settings.log_level)
+    for noisy in ("httpx", "httpx2", "httpcore", "openai", "apscheduler", "telegram.ext.ExtBot"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,150 @@
+"""Settings: the only place that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+# Context windows of well-known models (input + output tokens). Anything else: 128k, or set
+# OPENAI_CONTEXT_TOKENS. Local servers often run with a smaller window than the model supports:
+# the LLM client also learns the real limit from a context_length_exceeded answer.
+KNOWN_CONTEXT_TOKENS: dict[str, int] = {
+    "gpt-4o-mini": 128_000,
+    "gpt-4o": 128_000,
+    "gpt-4.1": 1_047_576,
+    "gpt-4.1-mini": 1_047_576,
+    "gpt-4.1-nano": 1_047_576,
+    "gpt-5": 400_000,
+    "gpt-5-mini": 400_000,
+    "gpt-5-nano": 400_000,
+    "gpt-4-turbo": 128_000,
+    "gpt-4": 8_192,
+    "gpt-3.5-turbo": 16_385,
+    "llama3.1": 128_000,
+    "llama3.2": 128_000,
+    "qwen2.5": 32_768,
+    "mistral": 32_768,
+}
+DEFAULT_CONTEXT_TOKENS = 128_000
+
+
+def context_tokens_for(model: str) -> int:
+    """Return the context window of a known model (longest matching name prefix), else 128000."""
+    name = model.lower().rsplit("/", 1)[-1]
+    best = ""
+    for known in KNOWN_CONTEXT_TOKENS:
+        if name.startswith(known) and len(known) > len(best):
+            best = known
+    return KNOWN_CONTEXT_TOKENS[best] if best else DEFAULT_CONTEXT_TOKENS
+
+
+def _id_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be configured with; `.env.example` documents each key."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: AnyHttpUrl | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_context_tokens: int | None = Field(default=None, ge=2048)
+    openai_timeout: float = Field(default=60.0, gt=0)
+    openai_max_retries: int = Field(default=2, ge=0, le=10)
+    openai_max_output_tokens: int = Field(default=2500, ge=256)
+    redis_url: str | None = None
+    cache_ttl_days: float = Field(default=30, gt=0)
+    data_dir: Path = Path("data")
+    default_language: Literal["ar", "en"] = "ar"
+    timezone: str = "UTC"
+    allowed_user_ids: Annotated[list[int], NoDecode] = []
+    admin_user_ids: Annotated[list[int], NoDecode] = []
+    daily_token_budget: int = Field(default=200_000, ge=0)
+    max_input_chars: int = Field(default=30_000, ge=200)
+    webhook_url: AnyHttpUrl | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a webhook server must listen beyond loopback
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    allow_private_urls: bool = False
+    fetch_max_bytes: int = Field(default=2_000_000, ge=10_000)
+    fetch_timeout: float = Field(default=15.0, gt=0)
+    digest_max_stories: int = Field(default=10, ge=1, le=50)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("allowed_user_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        return _id_list(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Riyadh)") from exc
+        return value
+
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_pair(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
+
+    @property
+    def context_tokens(self) -> int:
+        """The model's context window: the setting, else the known value for the model."""
+        return self.openai_context_tokens or context_tokens_for(self.openai_model)
+
+    @property
+    def cache_ttl_seconds(self) -> int:
+        """How long analyses and article data are kept, in seconds."""
+        return int(self.cache_ttl_days * 86_400)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The default time zone for digests."""
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a missing or malformed one raises ConfigError naming it in one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        name = "_".join(str(p) for p in error["loc"]).upper() or "settings"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{name}: {message}" if error["loc"] else message)
+    return "invalid setting " + "; ".join(parts)

@@ -1,0 +1,117 @@
+"""The bot's own error types. Each carries a `key` naming its user-facing message in the catalogue."""
+
+from __future__ import annotations
+
+
+class NabaError(Exception):
+    """Base class of every error the bot turns into a message for a person."""
+
+    key = "error_generic"
+
+    def __init__(self, message: str = "", **params: object) -> None:
+        super().__init__(message or self.key)
+        self.params = params
+
+
+class ConfigError(NabaError):
+    """A setting is missing or malformed."""
+
+    key = "error_config"
+
+
+class InputError(NabaError):
+    """The user's input cannot be analysed (empty, not text, too long...)."""
+
+    key = "error_input"
+
+
+class EmptyInput(InputError):
+    """Nothing to analyse."""
+
+    key = "error_empty"
+
+
+class InputTooLong(InputError):
+    """The text is longer than MAX_INPUT_CHARS."""
+
+    key = "error_too_long"
+
+
+class NotAnArticle(InputError):
+    """The text is too short to be a news article."""
+
+    key = "error_not_article"
+
+
+class FetchError(InputError):
+    """A link could not be fetched or held no article text."""
+
+    key = "error_fetch"
+
+
+class LLMError(NabaError):
+    """The language model could not produce an answer."""
+
+    key = "error_llm"
+
+
+class LLMUnavailable(LLMError):
+    """The model endpoint is down, overloaded or timing out (after the SDK's retries)."""
+
+    key = "error_llm_unavailable"
+
+
+class LLMRateLimited(LLMUnavailable):
+    """The endpoint keeps answering 429."""
+
+    key = "error_llm_busy"
+
+
+class LLMRefused(LLMError):
+    """The model refused to analyse the article."""
+
+    key = "error_llm_refused"
+
+
+class LLMBadOutput(LLMError):
+    """The model's output was cut off or did not match the schema."""
+
+    key = "error_llm_output"
+
+
+class LLMAuthError(LLMError):
+    """The endpoint rejected the API key or the model name (an operator problem)."""
+
+    key = "error_llm_config"
+
+
+class ContextTooSmall(LLMError):
+    """The server's context window is too small even for one sentence and the prompt."""
+
+    key = "error_llm_context"
+
+    def __init__(self, message: str = "", limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class BudgetExceeded(NabaError):
+    """The user has used today's token budget."""
+
+    key = "error_budget"
+
+
+class ChatUnreachable(NabaError):
+    """A chat cannot receive messages any more (the user blocked the bot, or it was removed)."""
+
+    key = "error_generic"
+
+
+class ChatMoved(NabaError):
+    """A group became a supergroup with a new chat id."""
+
+    key = "error_generic"
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id

@@ -1,0 +1,143 @@
+"""One article in, one bilingual Analysis out: prompt, token budget, chunking and merging."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import text as textlib
+from bot.config import Settings
+from bot.errors import ContextTooSmall
+from bot.llm.client import ChatClient, Completion, ContextExceeded, OutputTruncated, schema_json
+from bot.llm.prompts import Prompt, load_prompt
+from bot.llm.tokens import TokenCounter, split_to_budget
+from bot.models import Analysis, Headline, Usage
+
+log = logging.getLogger(__name__)
+
+MIN_ARTICLE_TOKENS = 64  # below this a context window is too small to analyse anything useful
+MAX_RESPLITS = 5
+PART_CONCURRENCY = 3
+
+
+@dataclass
+class AnalysisResult:
+    """An ungrounded analysis as the model produced it, with its cost."""
+
+    analysis: Analysis
+    usage: Usage
+    parts: int
+
+
+class Analyser:
+    """Analyses articles of any length with as few calls as the context window allows."""
+
+    def __init__(self, client: ChatClient, settings: Settings) -> None:
+        self.client = client
+        self.prompt: Prompt = load_prompt("analysis")
+        self.merge_prompt: Prompt = load_prompt("merge")
+        self.counter = TokenCounter(settings.openai_model)
+        self.max_output_tokens = settings.openai_max_output_tokens
+        self.overhead = self.counter.count_messages(self.prompt.render(article="")) + self.counter.count(
+            schema_json(Analysis)
+        )
+
+    @property
+    def cache_namespace(self) -> str:
+        """Prompt version and model: part of every cache key for analyses."""
+        return f"{self.prompt.key}:{self.client.model}"
+
+    def output_reserve(self, context: int) -> int:
+        """Tokens kept free for the answer in a window of `context` tokens."""
+        return min(self.max_output_tokens, max(256, context // 4))
+
+    @property
+    def context_tokens(self) -> int:
+        """The endpoint's context window as currently known."""
+        return self.client.context_tokens
+
+    def article_budget(self, context: int | None = None) -> int:
+        """Tokens of article text that fit in one call."""
+        context = context or self.context_tokens
+        return context - self.overhead - self.output_reserve(context)
+
+    async def analyse(self, article: str) -> AnalysisResult:
+        """Analyse the article, splitting it when it does not fit, and merge the parts."""
+        context = self.context_tokens
+        budget = self.article_budget(context)
+        usage = Usage()
+        halved = False
+        for _attempt in range(MAX_RESPLITS + 1):
+            if budget < MIN_ARTICLE_TOKENS:
+                raise ContextTooSmall(f"a context window of {context} tokens is too small", limit=context)
+            parts = split_to_budget(article, budget, self.counter.count)
+            try:
+                results = await self._analyse_parts(parts, self.output_reserve(context))
+            except ContextExceeded as exc:
+                stated = exc.limit if exc.limit and exc.limit < context else None
+                context = stated or int(context * 0.75)
+                # The server's tokenizer may count more than ours: also shrink what we send.
+                budget = min(self.article_budget(context), int(budget * 0.7))
+                self.client.learn_context(context)
+                continue
+            except OutputTruncated:
+                # Too much to say about it in one answer: try once more in smaller parts.
+                if halved or self.counter.count(article) < 4 * MIN_ARTICLE_TOKENS:
+                    raise
+                halved = True
+                budget = max(MIN_ARTICLE_TOKENS, min(budget, self.counter.count(article)) // 2)
+                log.warning("the answer was cut off; analysing the article in smaller parts")
+                continue
+            for result in results:
+                usage += result.usage
+            merged, merge_usage = await self._merge([r.value for r in results])
+            return AnalysisResult(merged, usage + merge_usage, len(parts))
+        raise ContextTooSmall("the model server kept rejecting the article as too long", limit=context)
+
+    async def _analyse_parts(self, parts: Sequence[str], reserve: int) -> list[Completion[Analysis]]:
+        gate = asyncio.Semaphore(PART_CONCURRENCY)
+
+        async def one(part: str) -> Completion[Analysis]:
+            async with gate:
+                return await self.client.parse(self.prompt.render(article=part), Analysis, reserve)
+
+        results = await asyncio.gather(*(one(part) for part in parts), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return results  # type: ignore[return-value]
+
+    async def _merge(self, analyses: list[Analysis]) -> tuple[Analysis, Usage]:
+        """Join the parts: actors and quotes deduplicated, one short call for headline and summary."""
+        if len(analyses) == 1:
+            return analyses[0], Usage()
+        actors, seen_actors = [], set()
+        for actor in (a for analysis in analyses for a in analysis.actors):
+            key = textlib.normalize(actor.name)
+            if key not in seen_actors:
+                seen_actors.add(key)
+                actors.append(actor)
+        quotes, seen_quotes = [], set()
+        for quote in (q for analysis in analyses for q in analysis.quotes):
+            key = textlib.normalize(quote.text)
+            if key not in seen_quotes:
+                seen_quotes.add(key)
+                quotes.append(quote)
+        parts = "\n\n".join(
+            f"Part {i}:\nheadline (ar): {a.headline.ar}\nheadline (en): {a.headline.en}\n"
+            f"summary (ar): {a.summary.ar}\nsummary (en): {a.summary.en}"
+            for i, a in enumerate(analyses, 1)
+        )
+        result = await self.client.parse(self.merge_prompt.render(parts=parts), Headline, 600)
+        language = Counter(a.language for a in analyses).most_common(1)[0][0]
+        merged = Analysis(
+            headline=result.value.headline,
+            summary=result.value.summary,
+            actors=actors,
+            quotes=quotes,
+            language=language,
+        )
+        return merged, result.usage

@@ -1,0 +1,136 @@
+"""Article in, grounded Brief out: normalise, fingerprint, cache, one LLM call per article, ground."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+
+from bot import text as textlib
+from bot.config import Settings
+from bot.errors import EmptyInput, InputTooLong, NotAnArticle
+from bot.llm.analyse import Analyser
+from bot.models import Article, Brief, CachedAnalysis, Source, Usage
+from bot.pipeline.grounding import ground
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MIN_ARTICLE_WORDS = 5
+
+
+class ArticlePipeline:
+    """Turns article text into a grounded Brief, asking the model at most once per distinct article."""
+
+    def __init__(self, settings: Settings, store: Store, analyser: Analyser) -> None:
+        self.settings = settings
+        self.store = store
+        self.analyser = analyser
+        self._inflight: dict[str, asyncio.Future[tuple[CachedAnalysis, Usage]]] = {}
+        # A lock is held while the model works; it must outlive the SDK's retries, and a waiter gives
+        # up (and asks the model itself) only after the holder would have timed out.
+        attempts = settings.openai_max_retries + 1
+        self._lock_ttl = settings.openai_timeout * attempts * 2 + 30
+        self._lock_wait = self._lock_ttl
+
+    def prepare(self, text: str, source: Source | None = None) -> Article:
+        """Check and tidy raw text into an Article (raises InputError subclasses for bad input)."""
+        cleaned = textlib.clean_article(text or "")
+        if not cleaned:
+            raise EmptyInput("there is no text to analyse")
+        if len(cleaned) > self.settings.max_input_chars:
+            raise InputTooLong(
+                f"the text has {len(cleaned)} characters; the limit is {self.settings.max_input_chars}",
+                limit=self.settings.max_input_chars,
+                length=len(cleaned),
+            )
+        words = textlib.word_count(cleaned)
+        if words < MIN_ARTICLE_WORDS:
+            raise NotAnArticle(f"{words} words are too few for a news article")
+        return Article(
+            id=textlib.fingerprint(cleaned),
+            text=cleaned,
+            language=textlib.detect_language(cleaned),
+            words=words,
+            source=source or Source(),
+            received_at=time.time(),
+        )
+
+    async def analyse(self, text: str, *, source: Source | None = None, user_id: int | None = None) -> Brief:
+        """Return the grounded brief of `text`; a repeat (same article, any formatting) costs no LLM call."""
+        started = time.perf_counter()
+        article = self.prepare(text, source)
+        return await self.brief(article, user_id=user_id, started=started)
+
+    async def brief(self, article: Article, *, user_id: int | None = None, started: float | None = None) -> Brief:
+        """The brief of an already prepared article."""
+        started = started if started is not None else time.perf_counter()
+        namespace = self.analyser.cache_namespace
+        text_sha = _sha(article.text)
+        cached = await self.store.get_analysis(namespace, article.id)
+        spent = Usage()
+        if cached is None:
+            # Only the request that actually asked the model is charged; waiters get the shared result.
+            cached, spent = await self._single_flight(namespace, article, text_sha, user_id)
+        await self.store.put_article(article)
+        grounded, report = cached.grounded, cached.grounding
+        if cached.text_sha != text_sha:
+            # Same article in another form (whitespace, signature...): quotes must be spans of *this* text.
+            grounded, report = ground(cached.raw, article.text)
+        return Brief(
+            article=article,
+            analysis=grounded,
+            from_cache=spent.calls == 0,
+            usage=spent,
+            grounding=report,
+            seconds=time.perf_counter() - started,
+        )
+
+    async def _single_flight(
+        self, namespace: str, article: Article, text_sha: str, user_id: int | None
+    ) -> tuple[CachedAnalysis, Usage]:
+        """One model call per article: in this process via a shared future, across processes via a Redis lock."""
+        running = self._inflight.get(article.id)
+        if running is not None:
+            return (await asyncio.shield(running))[0], Usage()
+        future: asyncio.Future[tuple[CachedAnalysis, Usage]] = asyncio.get_running_loop().create_future()
+        self._inflight[article.id] = future
+        try:
+            result = await self._analyse_locked(namespace, article, text_sha, user_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._inflight[article.id]
+
+    async def _analyse_locked(
+        self, namespace: str, article: Article, text_sha: str, user_id: int | None
+    ) -> tuple[CachedAnalysis, Usage]:
+        async with self.store.analysis_lock(namespace, article.id, ttl=self._lock_ttl, wait=self._lock_wait):
+            cached = await self.store.get_analysis(namespace, article.id)
+            if cached is not None:  # another replica finished while we waited
+                return cached, Usage()
+            result = await self.analyser.analyse(article.text)
+            grounded, report = ground(result.analysis, article.text)
+            if report.dropped_quotes or report.dropped_actors:
+                log.info(
+                    "article %s: dropped %d invented quotes and %d actors not in the article",
+                    article.id[:12],
+                    report.dropped_quotes,
+                    report.dropped_actors,
+                )
+            cached = CachedAnalysis(
+                raw=result.analysis, grounded=grounded, grounding=report, text_sha=text_sha, usage=result.usage
+            )
+            await self.store.put_analysis(namespace, article.id, cached)
+            await self.store.add_usage(result.usage, user_id)
+            return cached, result.usage
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

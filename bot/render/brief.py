@@ -1,0 +1,66 @@
+"""A Brief as Telegram messages in Arabic or English (DESIGN §2 "What a reader sees")."""
+
+from __future__ import annotations
+
+import re
+
+from bot import text as textlib
+from bot.models import Analysis, Article, Lang, Quote
+from bot.render.catalogue import t
+from bot.render.html import Block, Line, Message, Span, bold, italic, render
+
+# Bidi embeddings/overrides and C0 controls in model or article text could scramble the layout.
+_CONTROLS = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+
+
+def clean(text: str) -> str:
+    """Model or article text made safe to lay out: no control or bidi characters, no stray spaces."""
+    return _CONTROLS.sub("", text).strip()
+
+
+def source_line(article: Article, lang: Lang) -> Line:
+    """'Forwarded from: X · 340 words · ~2 min' (the source part only when known)."""
+    parts: list[str] = []
+    source = article.source
+    if source.name and source.kind in ("channel", "chat", "user", "hidden_user"):
+        parts.append(t(lang, "forwarded_from", source=clean(source.name)))
+    elif source.name and source.kind == "link":
+        parts.append(t(lang, "source_link", source=clean(source.name)))
+    parts.append(t(lang, "reading", words=article.words, minutes=textlib.reading_minutes(article.text)))
+    return [italic(" · ".join(parts))]
+
+
+def brief_blocks(analysis: Analysis, article: Article, lang: Lang) -> list[Block]:
+    """The sections of a brief: headline, summary, actors, quotes."""
+    blocks = [Block([[Span("📰 "), bold(clean(analysis.headline.get(lang)))], source_line(article, lang)])]
+    summary = clean(analysis.summary.get(lang))
+    if summary:
+        blocks.append(Block([[bold(t(lang, "section_summary"))], *([Span(p)] for p in summary.split("\n") if p)]))
+    if analysis.actors:
+        lines: list[Line] = [[bold(t(lang, "section_actors"))]]
+        for actor in analysis.actors:
+            name = clean(actor.name_en or actor.name) if lang == "en" else clean(actor.name)
+            role = clean(actor.role.get(lang))
+            lines.append([Span("• "), bold(name), Span(f" — {role}" if role else "")])
+        blocks.append(Block(lines))
+    if analysis.quotes:
+        blocks.append(Block([[bold(t(lang, "section_quotes"))]]))
+        blocks.extend(quote_block(quote, analysis.language, lang) for quote in analysis.quotes)
+    return blocks
+
+
+def quote_block(quote: Quote, article_language: str, lang: Lang) -> Block:
+    """One quote: the article's exact words, then the translation when the reply language differs."""
+    speaker = clean(quote.speaker_en or quote.speaker) if lang == "en" else clean(quote.speaker or quote.speaker_en)
+    lines: list[Line] = [[Span(f"«{quote.text}»")]]
+    translation = clean(quote.translation)
+    if article_language != lang and translation:
+        lines.append([italic(f"“{translation}”"), Span(f" — {speaker}" if speaker else "")])
+    elif speaker:
+        lines.append([Span(f"— {speaker}")])
+    return Block(lines, quote=True)
+
+
+def render_brief(analysis: Analysis, article: Article, lang: Lang) -> list[Message]:
+    """The brief as one or more Telegram HTML messages (≤ 4096 characters each)."""
+    return render(brief_blocks(analysis, article, lang), rtl=lang == "ar")

@@ -1,0 +1,123 @@
+"""Everything the bot keeps in Redis, behind typed methods (the only package that touches Redis)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.config import Settings
+from bot.models import Article, CachedAnalysis, Usage
+from bot.store import keys
+from bot.store.chats import ChatData
+from bot.store.client import Redis
+from bot.store.embedded import EmbeddedValkey
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+USAGE_TTL = 40 * 86_400
+
+
+class Store(ChatData):
+    """Typed access to the bot's Redis data; every key has the `naba:` prefix and (but subscriptions) a TTL."""
+
+    def __init__(self, redis: Redis, *, ttl: int, embedded: EmbeddedValkey | None = None) -> None:
+        self.redis = redis
+        self.ttl = ttl
+        self._embedded = embedded
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Store:
+        """Connect to REDIS_URL, or start the embedded Valkey in DATA_DIR when it is unset."""
+        embedded = None
+        url = settings.redis_url
+        if not url:
+            embedded = EmbeddedValkey(settings.data_dir / "valkey")
+            url = await embedded.start()
+        store = cls(Redis(url), ttl=settings.cache_ttl_seconds, embedded=embedded)
+        if not await store.redis.ping():
+            log.warning("Redis at %s does not answer yet; the bot works without the cache", _safe_url(url))
+        return store
+
+    async def close(self) -> None:
+        """Close the connection and stop the embedded server if this process started one."""
+        await self.redis.close()
+        if self._embedded is not None:
+            await self._embedded.stop()
+
+    # --- generic helpers -------------------------------------------------------------------
+
+    async def _get(self, key: str, model: type[M]) -> M | None:
+        raw = await self.redis.run(lambda r: r.get(key), None)
+        if raw is None:
+            return None
+        try:
+            return model.model_validate_json(raw)
+        except ValidationError:
+            log.warning("ignoring an unreadable value at %s", key)
+            return None
+
+    async def _set(self, key: str, value: BaseModel, ttl: int | None = None) -> None:
+        data = value.model_dump_json()
+        await self.redis.run(lambda r: r.set(key, data, ex=ttl or self.ttl), None)
+
+    # --- articles and analyses ---------------------------------------------------------------
+
+    async def get_analysis(self, namespace: str, fingerprint: str) -> CachedAnalysis | None:
+        """The cached analysis of an article, if any."""
+        return await self._get(keys.analysis(namespace, fingerprint), CachedAnalysis)
+
+    async def put_analysis(self, namespace: str, fingerprint: str, cached: CachedAnalysis) -> None:
+        """Cache an analysis for CACHE_TTL_DAYS."""
+        await self._set(keys.analysis(namespace, fingerprint), cached)
+
+    async def get_article(self, fingerprint: str) -> Article | None:
+        """An article's text and metadata."""
+        return await self._get(keys.article(fingerprint), Article)
+
+    async def put_article(self, article: Article) -> None:
+        """Keep an article's text (follow-up questions and digests need it)."""
+        await self._set(keys.article(article.id), article)
+
+    def analysis_lock(
+        self, namespace: str, fingerprint: str, *, ttl: float, wait: float
+    ) -> AbstractAsyncContextManager[bool]:
+        """A lock shared by all replicas so one article costs one LLM call (see Redis.lock)."""
+        return self.redis.lock(keys.analysis_lock(namespace, fingerprint), ttl=ttl, wait=wait)
+
+    # --- usage -------------------------------------------------------------------------------
+
+    async def add_usage(self, usage: Usage, user_id: int | None = None) -> None:
+        """Count the tokens of LLM calls, for the bot and (when known) for the user, per UTC day."""
+        if not usage.calls:
+            return
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            for key in [keys.usage(day)] + ([keys.user_usage(user_id, day)] if user_id is not None else []):
+                pipe.hincrby(key, "prompt_tokens", usage.prompt_tokens)
+                pipe.hincrby(key, "completion_tokens", usage.completion_tokens)
+                pipe.hincrby(key, "calls", usage.calls)
+                pipe.expire(key, USAGE_TTL)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
+
+    async def get_usage(self, day: str, user_id: int | None = None) -> Usage:
+        """Tokens spent on a UTC day (YYYY-MM-DD), by the bot or by one user."""
+        key = keys.usage(day) if user_id is None else keys.user_usage(user_id, day)
+        raw = await self.redis.run(lambda r: r.hgetall(key), {})
+        return Usage(**{k.decode(): int(v) for k, v in raw.items()})
+
+
+def _safe_url(url: str) -> str:
+    """A Redis URL without its password, for logs."""
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

@@ -1,0 +1,153 @@
+"""Per-chat and per-user data: reply language, which message is about which article, Q&A threads,
+parts of split posts waiting to be joined."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot.models import Lang, Turn
+from bot.store import keys
+
+if TYPE_CHECKING:
+    from bot.store.client import Redis
+
+PREFERENCE_TTL = 400 * 86_400  # a year and a bit, refreshed whenever the user changes it
+PARTS_TTL = 60
+THREAD_TURNS = 20
+ARTICLE_WINDOW = 2 * 86_400  # how long a chat's list of articles reaches back (digests need 24 h)
+
+
+class ChatData:
+    """Mixin of Store: conversations and preferences."""
+
+    redis: Redis
+    ttl: int
+
+    async def get_language(self, user_id: int) -> Lang | None:
+        """The reply language a user chose with /lang."""
+        raw = await self.redis.run(lambda r: r.get(keys.language(user_id)), None)
+        value = raw.decode() if raw else None
+        return value if value in ("ar", "en") else None
+
+    async def set_language(self, user_id: int, lang: Lang) -> None:
+        """Remember a user's reply language."""
+        await self.redis.run(lambda r: r.set(keys.language(user_id), lang, ex=PREFERENCE_TTL), None)
+
+    async def link_messages(self, chat_id: int, message_ids: list[int], article_id: str) -> None:
+        """Remember that these messages (a brief, the post, an answer) are about an article."""
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            for message_id in message_ids:
+                pipe.set(keys.message_article(chat_id, message_id), article_id, ex=self.ttl)
+            pipe.set(keys.chat_last_article(chat_id), article_id, ex=self.ttl)
+            return await pipe.execute()
+
+        if message_ids:
+            await self.redis.run(write, None)
+
+    async def article_of_message(self, chat_id: int, message_id: int) -> str | None:
+        """The article a message is about, if the bot knows."""
+        raw = await self.redis.run(lambda r: r.get(keys.message_article(chat_id, message_id)), None)
+        return raw.decode() if raw else None
+
+    async def last_article(self, chat_id: int) -> str | None:
+        """The latest article of a chat."""
+        raw = await self.redis.run(lambda r: r.get(keys.chat_last_article(chat_id)), None)
+        return raw.decode() if raw else None
+
+    async def add_chat_article(self, chat_id: int, article_id: str, when: float) -> None:
+        """Note that a chat sent an article (its digest is made of these)."""
+        key = keys.chat_articles(chat_id)
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            pipe.zadd(key, {article_id: when})
+            pipe.zremrangebyscore(key, "-inf", when - ARTICLE_WINDOW)
+            pipe.expire(key, ARTICLE_WINDOW)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
+
+    async def chat_articles(self, chat_id: int, since: float) -> list[tuple[str, float]]:
+        """Articles a chat sent since a time, with when they arrived."""
+        raw = await self.redis.run(
+            lambda r: r.zrangebyscore(keys.chat_articles(chat_id), since, "+inf", withscores=True), []
+        )
+        return [(member.decode(), float(score)) for member, score in raw]
+
+    async def get_thread(self, chat_id: int, article_id: str) -> list[Turn]:
+        """Earlier questions and answers about an article in a chat, oldest first."""
+        raw = await self.redis.run(lambda r: r.lrange(keys.thread(chat_id, article_id), 0, -1), [])
+        turns = []
+        for item in raw:
+            try:
+                turns.append(Turn.model_validate_json(item))
+            except ValueError:
+                continue
+        return turns
+
+    async def add_turn(self, chat_id: int, article_id: str, turn: Turn) -> None:
+        """Append a question and its answer to the thread (the last THREAD_TURNS are kept)."""
+        key = keys.thread(chat_id, article_id)
+        data = turn.model_dump_json()
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=True)
+            pipe.rpush(key, data)
+            pipe.ltrim(key, -THREAD_TURNS, -1)
+            pipe.expire(key, self.ttl)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
+
+    async def push_part(self, chat_id: int, origin: str, part: dict[str, Any]) -> int | None:
+        """Add one part of a split post; returns how many parts are waiting (None without Redis)."""
+        key = keys.pending_parts(chat_id, origin)
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=True)
+            pipe.rpush(key, json.dumps(part, ensure_ascii=False))
+            pipe.expire(key, PARTS_TTL)
+            return (await pipe.execute())[0]
+
+        result = await self.redis.run(write, None)
+        return int(result) if result is not None else None
+
+    async def count_parts(self, chat_id: int, origin: str) -> int:
+        """How many parts are waiting."""
+        return int(await self.redis.run(lambda r: r.llen(keys.pending_parts(chat_id, origin)), 0))
+
+    async def take_parts(self, chat_id: int, origin: str) -> list[dict[str, Any]]:
+        """Remove and return the waiting parts."""
+        key = keys.pending_parts(chat_id, origin)
+
+        async def take(r: Any) -> Any:
+            pipe = r.pipeline(transaction=True)
+            pipe.lrange(key, 0, -1)
+            pipe.delete(key)
+            return (await pipe.execute())[0]
+
+        raw = await self.redis.run(take, [])
+        return [json.loads(item) for item in raw]
+
+    async def forget_chat(self, chat_id: int, user_id: int) -> None:
+        """Delete what is kept about a user and their chat (/forget); articles shared by others stay."""
+        patterns = [
+            f"{keys.PREFIX}msg:{chat_id}:*",
+            f"{keys.PREFIX}thread:{chat_id}:*",
+            f"{keys.PREFIX}chat:{chat_id}:*",
+        ]
+
+        async def delete(r: Any) -> Any:
+            names = [keys.language(user_id), keys.subscription(chat_id)]
+            for pattern in patterns:
+                names.extend([name async for name in r.scan_iter(match=pattern, count=500)])
+            pipe = r.pipeline(transaction=False)
+            for name in names:
+                pipe.delete(name)
+            pipe.zrem(keys.subscriptions_due(), str(chat_id))
+            return await pipe.execute()
+
+        await self.redis.run(delete, None)

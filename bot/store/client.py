@@ -1,0 +1,105 @@
+"""The Redis connection: the only module that imports `redis`.
+
+Redis is a cache and a shared memory here, never a single point of failure: when it cannot be
+reached, every operation returns its "nothing stored" default, one warning is logged, and for a
+few seconds no further attempt is made (so a dead Redis costs no latency); then it is tried again
+and a line is logged when it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+_DOWN = object()
+RETRY_AFTER_SECONDS = 3.0  # how long a Redis that failed is left alone before the next try
+
+# Deletes a lock only if we still own it (a lock that expired may belong to another process now).
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+
+class Redis:
+    """A redis.asyncio client that degrades to "nothing stored" instead of failing."""
+
+    def __init__(self, url: str, *, retry_after: float = RETRY_AFTER_SECONDS) -> None:
+        self.url = url
+        self.retry_after = retry_after
+        self.client: aioredis.Redis = aioredis.from_url(
+            url,
+            socket_connect_timeout=1.0,
+            socket_timeout=2.0,
+            retry=Retry(NoBackoff(), 1),  # one immediate retry heals a connection dropped by a restart
+            health_check_interval=15,
+        )
+        self._down_since: float | None = None
+        self._next_try = 0.0
+
+    @property
+    def available(self) -> bool:
+        """False while Redis is considered down."""
+        return self._down_since is None
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.client.aclose()
+
+    async def run(self, op: Callable[[aioredis.Redis], Awaitable[Any]], default: Any) -> Any:
+        """Run one operation; on a connection problem return `default`."""
+        now = time.monotonic()
+        if self._down_since is not None and now < self._next_try:
+            return default
+        try:
+            result = await op(self.client)
+        except (RedisError, OSError) as exc:
+            if self._down_since is None:
+                self._down_since = now
+                log.warning("Redis is unreachable (%s): working without the cache until it returns", exc)
+            self._next_try = now + self.retry_after
+            return default
+        if self._down_since is not None:
+            log.warning("Redis is back after %.0f s: caching again", now - self._down_since)
+            self._down_since = None
+        return result
+
+    async def ping(self) -> bool:
+        """Tell whether Redis answers now (ignores the back-off window)."""
+        self._next_try = 0.0
+        return bool(await self.run(lambda r: r.ping(), False))
+
+    @asynccontextmanager
+    async def lock(self, key: str, *, ttl: float, wait: float, poll: float = 0.05) -> AsyncIterator[bool]:
+        """Hold `key` as a lock shared by every process; yields False when it could not be had.
+
+        Waits up to `wait` seconds for another holder; the lock expires after `ttl` seconds in case
+        its holder dies. Without Redis it yields False at once.
+        """
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + wait
+        acquired = False
+        while True:
+            result: Any = await self.run(lambda r: r.set(key, token, nx=True, px=int(ttl * 1000)), _DOWN)
+            if result is _DOWN:
+                break  # Redis is down: go on without a lock
+            if result:
+                acquired = True
+                break
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(poll)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                await self.run(lambda r: r.eval(_RELEASE, 1, key, token), None)

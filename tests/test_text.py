@@ -1,0 +1,545 @@
+"""Tests for bot.text: normalisation, verbatim quote snapping, name matching, fingerprints, splitting."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import text as textlib
+from bot.text import (
+    ArticleIndex,
+    arabic_ratio,
+    clean_article,
+    contains_name,
+    detect_language,
+    find_quote,
+    fingerprint,
+    match_key,
+    normalize,
+    reading_minutes,
+    shingles,
+    similarity,
+    snap_quote,
+    split_paragraphs,
+    split_sentences,
+    word_count,
+)
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"  # ../shared beside the repo
+
+ARTICLE = (
+    "أعلن وزير الخارجية سامي العبدالله، يوم الأحد، أن «الحكومة لن تتراجع عن قرارها مهما كانت الضغوط"
+    " ولن تقبل بأي إملاءات».\n"
+    'وأضاف في مؤتمر صحفي بالعاصمة: "نحن مستعدون للحوار، لكن بشروط واضحة ومعلنة".\n'
+    "من جهتها، قالت المتحدثة باسم الأمم المتحدة ليلى حداد إن المنظمة “تتابع الوضع عن كثب وتدعو إلى ضبط"
+    " النفس”.\n"
+    "وأشار التقرير إلى أن نسبة النمو بلغت 3.5 في المئة خلال العام الماضي، ورحّب مجلس الأمن بالمبادرة.\n"
+    "وقال شاهد عيان: «رأينا الدخان... ثم سمعنا الانفجار». وقال المتحدث: «سنواصل العمل حتى النهاية.»\n"
+    "ويقال إن المفاوضات ستُستأنف الأسبوع المقبل في مدينة إسطنبول.\n"
+)
+
+
+# --- normalize -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("مُحَمَّدٌ", "محمد"),  # tashkeel
+        ("هٰذا", "هذا"),  # superscript alef
+        ("الكتابۖ", "الكتاب"),  # Quranic mark
+        ("جـــميل", "جميل"),  # tatweel
+        ("أحمد", "احمد"),
+        ("إبراهيم", "ابراهيم"),
+        ("آمال", "امال"),
+        ("ٱلله", "الله"),
+        ("مصطفى", "مصطفي"),  # alef maqsura
+        ("مسؤول", "مسوول"),
+        ("رئيس", "رييس"),
+        ("کتاب ی", "كتاب ي"),  # Persian kaf and yeh
+        ("ە ۀ", "ه ه"),
+        ("مدرسة", "مدرسة"),  # taa marbuta is kept
+        ("عام ٢٠١٨", "عام 2018"),
+        ("رقم ۱۲۳", "رقم 123"),
+        ("  كلمة\u00a0\u00a0أخرى\n\nثالثة\t ", "كلمة اخري ثالثة"),
+        ("كل\u200cمة\u200f \u202bنص\u202c\ufeff", "كلمة نص"),  # zero-width and bidi controls
+        ("ماذا؟ نعم، لا؛", "ماذا؟ نعم، لا؛"),  # Arabic punctuation kept
+        ("CNN Reuters", "cnn reuters"),
+    ],
+)
+def test_normalize_rules(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("mark", list("«»“”„‟″'‘’‹›\""))
+def test_normalize_quotation_marks(mark: str) -> None:
+    assert normalize(f"{mark}نص{mark}") == '"نص"'
+
+
+def test_match_key_maps_back_to_the_text() -> None:
+    text = "قالَ: «الحكومةُ لن تتراجع»., وأضاف…"
+    key, where = match_key(text)
+    assert key == "قال الحكومة لن تتراجع واضاف"
+    assert len(where) == len(key)
+    start = key.index("الحكومة")
+    end = start + len("الحكومة لن تتراجع")
+    assert text[where[start] : where[end - 1] + 1] == "الحكومةُ لن تتراجع"
+
+
+def test_match_key_of_ligatures_and_emoji() -> None:
+    key, where = match_key("ﻻ بأس 😀 ﷺ")
+    assert key == "لا باس صلي الله عليه وسلم"
+    assert where[:2] == [0, 0]
+
+
+# --- find_quote --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quote", "expected"),
+    [
+        # (a) hamza and alef forms
+        ("ولن تقبل باي املاءات", "ولن تقبل بأي إملاءات"),
+        ("الحكومة لن تتراجع عن قرارها مهما كانت الضغوط", "الحكومة لن تتراجع عن قرارها مهما كانت الضغوط"),
+        # (b) diacritics added by the model, or dropped where the article has them
+        ("نَحْنُ مُسْتَعِدُّونَ لِلْحِوَارِ، لَكِنْ بِشُرُوطٍ وَاضِحَةٍ وَمُعْلَنَةٍ", "نحن مستعدون للحوار، لكن بشروط واضحة ومعلنة"),
+        ("ورحب مجلس الامن بالمبادرة", "ورحّب مجلس الأمن بالمبادرة"),
+        ("المفاوضات ستستانف الأسبوع المقبل", "المفاوضات ستُستأنف الأسبوع المقبل"),
+        # (c) quotation marks and punctuation changed or dropped
+        ('"تتابع الوضع عن كثب وتدعو إلى ضبط النفس"', "تتابع الوضع عن كثب وتدعو إلى ضبط النفس"),
+        ("«نحن مستعدون للحوار لكن بشروط واضحة ومعلنة»", "نحن مستعدون للحوار، لكن بشروط واضحة ومعلنة"),
+        ("نحن مستعدون للحوار, لكن بشروط", "نحن مستعدون للحوار، لكن بشروط"),
+        ('أن "الحكومة لن تتراجع', "أن «الحكومة لن تتراجع"),  # inner marks stay as the article has them
+        ("رأينا الدخان… ثم سمعنا الانفجار", "رأينا الدخان... ثم سمعنا الانفجار"),
+        ("سنواصل العمل حتى النهاية.", "سنواصل العمل حتى النهاية."),  # the quote's own full stop
+        ("سنواصل العمل حتى النهاية", "سنواصل العمل حتى النهاية"),
+        # (d) extra spaces and line breaks
+        ("نحن  مستعدون\nللحوار،   لكن بشروط", "نحن مستعدون للحوار، لكن بشروط"),
+        ("  \n«ضبط النفس»\n ", "ضبط النفس"),
+    ],
+)
+def test_find_quote_snaps_to_the_exact_span(quote: str, expected: str) -> None:
+    result = find_quote(ARTICLE, quote)
+    assert result == expected
+    assert result in ARTICLE
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "الحكومة لن تتراجع عن قرارها مهما كانت التهديدات",  # one word changed
+        "الحكومة لن تتراجع عن قرارها كانت الضغوط",  # one word missing
+        "لن تتراجع الحكومة عن قرارها",  # words reordered
+        "الحكومة لن تتراجع ... ضبط النفس",  # elided
+        "نحن مستعدون للحوار… واضحة ومعلنة",  # elided
+        "ارتفعت أسعار النفط في الأسواق العالمية",  # another article
+        "الحكومة",  # a single word
+        "«الحكومة»",
+        "قال إن المفاوضات",  # only inside "ويقال"
+        "حكومة لن تتراجع",  # only inside "الحكومة"
+        "الحكومة لن تتراج",  # ends inside a word
+        "",
+        "«» ... ،",
+        "و ب",
+    ],
+)
+def test_find_quote_rejects(quote: str) -> None:
+    assert find_quote(ARTICLE, quote) is None
+
+
+def test_find_quote_returns_the_first_occurrence() -> None:
+    article = "قال أولا: لا تراجع، عن ذلك. ثم قال: لا تراجع عن ذلك."
+    assert find_quote(article, "لا تراجع عن ذلك") == "لا تراجع، عن ذلك"
+
+
+def test_snap_quote_and_index_agree_with_find_quote() -> None:
+    index = ArticleIndex(ARTICLE)
+    for quote in ("ورحب مجلس الامن بالمبادرة", "الحكومة", "نحن مستعدون للحوار"):
+        assert snap_quote(ARTICLE, quote) == index.find_quote(quote) == find_quote(ARTICLE, quote)
+
+
+def test_find_quote_is_fast() -> None:
+    article = (ARTICLE * 12)[:6000]
+    words = article.split(" ")
+    quotes = [" ".join(words[i : i + 10]) for i in range(0, 800, 80)]
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        index = ArticleIndex(article)
+        found = [index.find_quote(q) for q in quotes]
+        best = min(best, time.perf_counter() - started)
+    assert all(f is not None for f in found)
+    assert best < 0.05  # about 1 ms on a laptop; generous so that a loaded CI machine passes
+
+
+# --- contains_name ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("article", "name", "expected"),
+    [
+        ("اجتمع حفتر وغوتيريس في الرجمة أمس.", "غوتيريس", True),
+        ("وجه المبعوث رسالة لحفتر بشأن طرابلس.", "حفتر", True),
+        ("قال الأمين العام للأمم المتحدة إن الوضع خطير.", "الأمم المتحدة", True),
+        ("أشادت الحكومة بالجيش الوطني الليبي.", "الجيش الوطني", True),
+        ("قدمت الدعم للجيش والشرطة.", "الجيش", True),
+        ("وللجيش دور كبير في الأزمة.", "الجيش", True),
+        ("فالجيش لم يتحرك بعد.", "الجيش", True),
+        ("وصل أنطونيو غوتيريس إلى بنغازي.", "انطونيو غوتيريس", True),
+        ("التقى الرئيس إردوغان نظيره.", "أردوغان", True),
+        ("ذكرت شبكة CNN أن الاجتماع انتهى.", "cnn", True),
+        ("Reuters reported the meeting.", "REUTERS", True),
+        ("نقلت لـCNN مصادر مطلعة.", "CNN", True),
+        ("شاهدت قناة CNNi الخبر.", "CNN", False),
+        ("التقى الرئيس بوتين نظيره.", "ماكرون", False),
+        ("طار النورس فوق المدينة المنورة.", "نور", False),  # only inside longer words
+        ("أصدر الاتحاد الأوروبي بيانا.", "الاتحاد الأفريقي", False),
+        ("اجتمع وزراء حكومتهم.", "حكومة", False),  # no suffixes
+        ("قالت الحكومة إنها مستعدة.", "حكومة", False),  # no added article
+        ("الأمم والمتحدة", "الأمم المتحدة", False),  # clitics only on the first word
+        ("خليفة بن زايد وحفتر", "خليفة حفتر", False),  # tokens must be consecutive
+        ("و قال إن", "و", False),
+        ("نص ما", "", False),
+    ],
+)
+def test_contains_name(article: str, name: str, expected: bool) -> None:
+    assert contains_name(article, name) is expected
+    assert ArticleIndex(article).contains_name(name) is expected
+
+
+# --- fingerprint -----------------------------------------------------------------------------------------
+
+BODY = (
+    "أعلنت وزارة الصحة في بيروت اليوم الثلاثاء ارتفاع عدد المصابين إلى 300 شخص"
+    " بعد الانفجار الذي وقع في الميناء.\n"
+    "وقال الوزير في مؤتمر صحفي إن فرق الإنقاذ ما زالت تبحث عن مفقودين تحت الأنقاض في المنطقة المحيطة.\n"
+    "وأضاف أن المستشفيات تستقبل الجرحى منذ ساعات الصباح الأولى وسط نقص في الأدوية والمعدات الطبية."
+)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        BODY.replace(" ", "  ").replace("\n", " \r\n\n\n "),
+        "\n\n  " + BODY + "  \n\n",
+        BODY.replace("وزارة", "وَزارَةُ").replace("الصحة", "الصِّحَّة"),
+        BODY.replace("المصابين", "المصـــابين"),
+        BODY.replace("أعلنت", "اعلنت").replace("إن", "ان").replace("الأنقاض", "الانقاض"),
+        "🔴 " + BODY.replace("الانفجار", "الانفجار 💥"),
+        BODY + " https://example.com/news/123",
+        BODY + "\nwww.example.com",
+        BODY + "\n@alarabiya_news",
+        "#عاجل " + BODY.replace("بيروت", "بيروت #لبنان"),
+        BODY + "\n\n📡 تابعونا على تلغرام @channel",
+        BODY + "\n— المصدر: قناة الجزيرة",
+        BODY + "\nt.me/xyz",
+        "عاجل\n" + BODY,
+        "🔴 عاجل |\n\n" + BODY + "\n\n🔗 اقرأ المزيد: https://t.me/news/42",
+    ],
+)
+def test_fingerprint_invariances(variant: str) -> None:
+    assert fingerprint(variant) == fingerprint(BODY)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        BODY.replace("الثلاثاء", "الأربعاء"),  # one word
+        BODY.replace("300", "310"),  # one number
+        BODY.replace("المستشفيات", "المدارس"),
+        BODY.rsplit("\n", 1)[0],  # a sentence removed
+    ],
+)
+def test_fingerprint_sensitivity(variant: str) -> None:
+    assert fingerprint(variant) != fingerprint(BODY)
+
+
+def test_fingerprint_is_hex_sha256() -> None:
+    value = fingerprint(BODY)
+    assert len(value) == 64
+    assert int(value, 16) >= 0
+
+
+# --- splitting -------------------------------------------------------------------------------------------
+
+
+def test_split_sentences_boundaries() -> None:
+    text = "هل انتهت الأزمة؟ لا أحد يعرف. بلغ النمو 3.5 في المئة!\nوقال د. أحمد إن U.S. officials agree… "
+    text += "ثم غادر."
+    assert split_sentences(text) == [
+        "هل انتهت الأزمة؟ ",
+        "لا أحد يعرف. ",
+        "بلغ النمو 3.5 في المئة!\n",
+        "وقال د. أحمد إن U.S. officials agree… ",
+        "ثم غادر.",
+    ]
+
+
+def test_split_sentences_keeps_closing_marks_and_arabic_pauses() -> None:
+    text = 'أزمة ليبيا.. حفتر يتقدم. وقال: "انتهى الأمر." ثم غادر\n\nفقرة ثانية'
+    expected = ["أزمة ليبيا.. حفتر يتقدم. ", 'وقال: "انتهى الأمر." ', "ثم غادر\n\n", "فقرة ثانية"]
+    assert split_sentences(text) == expected
+
+
+def test_split_paragraphs() -> None:
+    text = "\nالفقرة الأولى.\n\nالفقرة الثانية  \nالسطر الثالث\n"
+    assert split_paragraphs(text) == ["\nالفقرة الأولى.\n\n", "الفقرة الثانية  \n", "السطر الثالث\n"]
+    assert split_paragraphs("") == []
+    assert split_sentences("") == []
+
+
+# --- near duplicates -----------------------------------------------------------------------------------
+
+STORY_A = BODY + (
+    "\nوأكدت مصادر أمنية أن التحقيقات جارية لمعرفة أسباب الانفجار وتحديد المسؤولين عنه في أسرع وقت ممكن.\n"
+    "ودعت الحكومة المواطنين إلى التبرع بالدم والابتعاد عن المنطقة المتضررة حتى انتهاء عمليات البحث."
+)
+STORY_B = (
+    "فاز المنتخب الوطني لكرة القدم على نظيره بثلاثة أهداف مقابل هدف في المباراة التي أقيمت مساء أمس.\n"
+    "وسجل المهاجم الشاب هدفين في الشوط الثاني وسط احتفالات كبيرة من الجماهير التي ملأت المدرجات.\n"
+    "وقال المدرب بعد اللقاء إن الفريق قدم أداء ممتازا ويستعد الآن للمواجهة المقبلة في البطولة القارية."
+)
+
+
+def test_shingles_similarity() -> None:
+    signed_a = shingles(STORY_A + "\n\n📡 تابعونا على تلغرام @channel")
+    signed_b = shingles("🔴 عاجل\n" + STORY_A + "\n— المصدر: قناة الجزيرة https://t.me/x")
+    assert similarity(signed_a, signed_b) > 0.95
+    assert similarity(shingles(STORY_A), shingles(STORY_B)) < 0.2
+    rewrite = STORY_A.replace("الثلاثاء", "الأربعاء").replace("300", "320")
+    rewrite += "\nوتستمر عمليات الإنقاذ حتى الليل."
+    assert similarity(shingles(STORY_A), shingles(rewrite)) > 0.7
+    assert similarity(set(), signed_a) == 0.0
+    assert similarity(signed_a, set()) == 0.0
+
+
+def test_shingles_are_stable_hashes() -> None:
+    expected = int.from_bytes(hashlib.blake2b("ا ب ت ث".encode(), digest_size=8).digest(), "big")
+    assert shingles("أ ب ت ث") == {expected}
+    assert shingles("واحد اثنان", size=4) == shingles("واحد اثنان", size=3)
+    assert shingles("") == set()
+    with pytest.raises(ValueError, match="size"):
+        shingles("نص", size=0)
+
+
+# --- small helpers --------------------------------------------------------------------------------------
+
+
+def test_word_count_language_and_reading_time() -> None:
+    assert word_count("قالَ الوزيرُ: «نعم»، 3 مرات.") == 5
+    assert word_count("") == 0
+    assert arabic_ratio("مرحبا") == 1.0
+    assert arabic_ratio("123 !") == 0.0
+    assert 0.4 < arabic_ratio("abcd مرحبا") < 0.6
+    assert detect_language(ARTICLE) == "ar"
+    assert detect_language("The minister said on Sunday that talks will resume (مفاوضات).") == "en"
+    assert reading_minutes("كلمة") == 1
+    assert reading_minutes(" ".join(["كلمة"] * 401)) == 3
+    assert reading_minutes(" ".join(["كلمة"] * 401), wpm=401) == 1
+    with pytest.raises(ValueError, match="wpm"):
+        reading_minutes("نص", wpm=0)
+
+
+def test_clean_article() -> None:
+    raw = "\ufeff  سطر أول  \r\nسطر\u200f ثان\t\r\n\r\n\r\n\r\nسطر ثالث «مقتبس»  \u2028قالَ: “نعم”…\n\n"
+    assert clean_article(raw) == "سطر أول\nسطر ثان\n\nسطر ثالث «مقتبس»\nقالَ: “نعم”…"
+    assert clean_article(ARTICLE) == ARTICLE.strip()
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+LETTERS = "ءآأؤإئابةتثجحخدذرسشصضطظعغفقكلمنهوىي"
+MARKS = "ًٌٍَُِّْ"
+ALPHABET = LETTERS + MARKS + "ـ" + '«»"“”،.؟…' + "  \n" + "abcXYZ" + "0123٤٥"
+EQUIVALENT = ["اأإآٱ", "يىئی", "وؤ", "كک", "هە", '«»"“”„‟″‘’‹›', "0٠۰", "1١۱", "4٤۴", "5٥۵"]
+SEPARATORS = [" ", "  ", "\n", "\n\n", "، ", ". ", "؟ ", "... ", " - ", " (", ") "]
+# Every separator holds whitespace, so dropping its marks (a tolerated change) keeps words apart.
+SEPARATORS += [" «", "» ", ' "', '" ', " “", "” "]
+
+arabic_text = st.text(alphabet=ALPHABET, max_size=120)
+any_text = st.one_of(arabic_text, st.text(max_size=80))
+words = st.text(alphabet=LETTERS + "abcXYZ", min_size=1, max_size=7)
+seeds = st.integers(0, 2**32)  # perturbations use a seeded Random: much faster than st.randoms()
+
+
+def decorate(word: str, rnd: random.Random) -> str:
+    """Give some letters of an article's word diacritics or tatweel."""
+    return "".join(ch + (rnd.choice(MARKS + "ـ") if rnd.random() < 0.2 else "") for ch in word)
+
+
+def perturb(text: str, rnd: random.Random) -> str:
+    """Apply only the changes a quote may differ by: letter forms, diacritics, marks, punctuation, spacing."""
+    out = []
+    for ch in text:
+        group = next((g for g in EQUIVALENT if ch in g), None)
+        if group is not None:
+            ch = rnd.choice(group)
+        elif ch in MARKS or ch == "ـ" or ch in "،.؟…()-":
+            ch = rnd.choice([ch, ""])
+        elif ch.isspace():
+            ch = rnd.choice([" ", "  ", "\n", " \n ", "\t"])
+        elif ch.isalpha():
+            ch = (ch.upper() if rnd.random() < 0.3 else ch) + rnd.choice(["", "", "َ", "ّ", "ـ"])
+        out.append(ch)
+    return rnd.choice(["", "«", '"', " "]) + "".join(out) + rnd.choice(["", "»", '"', ".", " \n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(article=arabic_text, data=st.data())
+def test_property_find_quote_is_sound(article: str, data: st.DataObject) -> None:
+    if data.draw(st.booleans()):
+        quote = data.draw(arabic_text)
+    else:
+        i = data.draw(st.integers(0, len(article)))
+        j = data.draw(st.integers(i, len(article)))
+        quote = article[i:j]
+        if data.draw(st.booleans()):
+            quote = perturb(quote, random.Random(data.draw(seeds)))
+    result = find_quote(article, quote)
+    if result is not None:
+        assert result in article
+        assert result == result.strip()
+        assert match_key(result)[0] == match_key(quote)[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(st.tuples(words, st.sampled_from(SEPARATORS)), min_size=2, max_size=25),
+    data=st.data(),
+)
+def test_property_whole_word_slices_are_found(parts: list[tuple[str, str]], data: st.DataObject) -> None:
+    article, spans = "", []
+    rnd = random.Random(data.draw(seeds))
+    for plain, separator in parts:
+        word = decorate(plain, rnd)
+        spans.append((len(article), len(article) + len(word)))
+        article += word + separator
+    i = data.draw(st.integers(0, len(spans) - 2))
+    j = data.draw(st.integers(i + 1, len(spans) - 1))
+    exact = article[spans[i][0] : spans[j][1]]
+    quote = perturb(exact, rnd)
+    result = find_quote(article, quote)
+    assert result is not None, (article, quote)
+    assert result in article
+    assert match_key(result)[0] == match_key(exact)[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=any_text)
+def test_property_splits_round_trip(text: str) -> None:
+    for pieces in (split_sentences(text), split_paragraphs(text)):
+        assert "".join(pieces) == text
+        assert all(pieces)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=any_text)
+def test_property_normalize_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+    assert once == once.strip()
+    assert "  " not in once
+    assert match_key(once)[0] == match_key(text)[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=any_text)
+def test_property_match_key_map(text: str) -> None:
+    key, where = match_key(text)
+    assert len(where) == len(key)
+    assert where == sorted(where)
+    assert all(0 <= i < len(text) for i in where)
+    start = 0
+    for token in key.split(" ") if key else []:
+        end = start + len(token)
+        # == token, except where one character expands into several words ("¼" -> "1 4")
+        assert token in match_key(text[where[start] : where[end - 1] + 1])[0].split(" ")
+        start = end + 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(st.lists(words, min_size=1, max_size=12), min_size=1, max_size=6),
+    seed=seeds,
+)
+def test_property_fingerprint_ignores_whitespace(lines: list[list[str]], seed: int) -> None:
+    rnd = random.Random(seed)
+    canonical = "\n".join(" ".join(line) for line in lines)
+    spaced = rnd.choice(["", " ", "\n\n", "\t "]) + rnd.choice(["\n", "\r\n", "\n\n \n", " \n\t"]).join(
+        rnd.choice([" ", "  ", "\t", "\u00a0 "]).join(line) + rnd.choice(["", "  "]) for line in lines
+    )
+    assert fingerprint(spaced + rnd.choice(["", " ", "\n"])) == fingerprint(canonical)
+
+
+# --- real articles (read from ../shared when it is there) ---------------------------------------------
+
+
+def _gold() -> list[dict[str, object]]:
+    path = SHARED / "eval" / "dev.jsonl"
+    if not path.exists():
+        pytest.skip("../shared/eval is absent")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _items(item: dict[str, object], field: str) -> list[dict[str, str]]:
+    value = item.get(field) or []
+    assert isinstance(value, list)
+    return value
+
+
+def test_gold_quotes_are_found() -> None:
+    failures = []
+    for item in _gold():
+        article = str(item["text"])
+        index = ArticleIndex(article)
+        for quote in _items(item, "quotes") + _items(item, "optional_quotes"):
+            if len(quote["text"].split()) < 2:
+                continue  # one-word optional quotes ("قلق") are rejected by design
+            span = index.find_quote(quote["text"])
+            if span is None or span not in article or normalize(span) != normalize(quote["text"]):
+                failures.append((item["id"], quote["text"], span))
+    assert failures == []
+
+
+def test_gold_actors_are_found() -> None:
+    failures = []
+    for item in _gold():
+        index = ArticleIndex(str(item["text"]))
+        for actor in _items(item, "actors") + _items(item, "optional_actors"):
+            if not index.contains_name(actor["name"]):
+                failures.append((item["id"], actor["name"]))
+    assert failures == []
+
+
+def test_gold_articles_fingerprint_and_dedup() -> None:
+    items = _gold()
+    prints = {fingerprint(str(item["text"])) for item in items}
+    assert len(prints) == len(items)
+    first = str(items[0]["text"])
+    assert fingerprint(first + "\n\n📡 تابعونا على تلغرام @channel") == fingerprint(first)
+    sets = [shingles(str(item["text"])) for item in items]
+    assert max(similarity(a, b) for n, a in enumerate(sets) for b in sets[n + 1 :]) < 0.2
+
+
+def test_sample_article() -> None:
+    path = SHARED / "samples" / "libya-guterres-haftar.ar.txt"
+    if not path.exists():
+        pytest.skip("../shared/samples is absent")
+    article = clean_article(path.read_text(encoding="utf-8"))
+    assert find_quote(article, "بقلب حزين وقلق بالغ") == "بقلب حزين وقلق بالغ"
+    expected = "مازلت آمل إذا كان ذلك محتملا.. تجنب المواجهة المسلحة حول طرابلس"
+    assert find_quote(article, "«ما زلت امل اذا كان ذلك محتملا»") is None  # "مازلت" is one word
+    quote = '"مازلت امل اذا كان ذلك محتملا، تجنب المواجهة المسلحة حول طرابلس."'
+    assert find_quote(article, quote) == expected
+    assert contains_name(article, "الأمم المتحدة")
+    assert contains_name(article, "غوتيريس")
+    assert detect_language(article) == "ar"
+    assert all(len(part) < len(article) for part in split_sentences(article))
+    assert textlib.word_count(article) > 300
