@@ -101,6 +101,16 @@ class BudgetExceeded(NabaError):
     key = "error_budget"
 
 
+class DeliveryFailed(NabaError):
+    """A message could not be delivered; `retry` tells whether a later try may succeed."""
+
+    key = "error_generic"
+
+    def __init__(self, message: str, *, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
 class ChatUnreachable(NabaError):
     """A chat cannot receive messages any more (the user blocked the bot, or it was removed)."""
 

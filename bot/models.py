@@ -182,3 +182,13 @@ class Turn(BaseModel):
 
     question: str
     answer: str
+
+
+class Subscription(BaseModel):
+    """A chat's daily digest: local time, time zone and language."""
+
+    chat_id: int
+    time: str = "08:00"  # HH:MM, local
+    timezone: str = "UTC"
+    lang: Lang = "ar"
+    group: bool = False

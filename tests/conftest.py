@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
-
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.app.services import Services
 from bot.config import Settings, load_settings
 from tests.fakes.model import StandInModel
 from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.telegram_api import FakeTelegram
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REPO = Path(__file__).resolve().parents[1]
@@ -119,3 +120,67 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     yield opened
     await opened.close()
 
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """A fake Bot API server enforcing Telegram's rules."""
+    with FakeTelegram() as fake:
+        yield fake
+
+
+class RunningBot:
+    """The real Application, polling the fake Bot API, with its services."""
+
+    def __init__(self, application: Any, telegram: FakeTelegram) -> None:
+        self.application = application
+        self.telegram = telegram
+
+    @property
+    def services(self) -> Services:
+        """The services the application opened."""
+        return self.application.bot_data.services  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def run_bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:
+    """Start the application as `naba run` does (post_init, polling), stop it as Ctrl-C does."""
+    from bot.app.application import build_application
+
+    application = build_application(settings)
+    async with application:
+        await application.post_init(application)  # type: ignore[misc]
+        application.bot_data.services.intake.join_window = 0.4
+        await application.start()
+        # The digest job is scheduled as in production but paused: tests run it at moments they choose.
+        for job in application.job_queue.get_jobs_by_name("digests"):  # type: ignore[union-attr]
+            job.enabled = False
+        await application.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
+        try:
+            yield RunningBot(application, telegram)
+        finally:
+            await application.updater.stop()  # type: ignore[union-attr]
+            await application.stop()
+            await application.post_shutdown(application)  # type: ignore[misc]
+
+
+@pytest.fixture
+def bot_settings(settings_factory, telegram: FakeTelegram):  # type: ignore[no-untyped-def]
+    """Settings for a bot aimed at the fake Bot API (overrides as keyword arguments)."""
+
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "telegram_bot_token": telegram.token,
+            "telegram_base_url": telegram.base_url,
+            "allow_private_urls": True,
+        }
+        values.update(overrides)
+        return settings_factory(**values)  # type: ignore[no-any-return]
+
+    return make
+
+
+@pytest.fixture
+async def bot(bot_settings, telegram: FakeTelegram) -> AsyncIterator[RunningBot]:  # type: ignore[no-untyped-def]
+    """A running bot with default settings."""
+    async with run_bot(bot_settings(), telegram) as running:
+        yield running

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.clock import Clock
 from bot.config import Settings
+from bot.digest.service import Digests
 from bot.llm.analyse import Analyser
 from bot.llm.answer import Answerer
 from bot.llm.client import ChatClient
@@ -27,6 +29,8 @@ class Services:
     fetcher: Fetcher
     intake: Intake
     qa: QuestionAnswering
+    digests: Digests
+    clock: Clock
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -36,6 +40,7 @@ class Services:
         analyser = Analyser(chat, settings)
         pipeline = ArticlePipeline(settings, store, analyser)
         fetcher = Fetcher(settings)
+        clock = Clock()
         return cls(
             settings=settings,
             store=store,
@@ -43,8 +48,10 @@ class Services:
             analyser=analyser,
             pipeline=pipeline,
             fetcher=fetcher,
-            intake=Intake(store, pipeline, fetcher),
+            intake=Intake(store, pipeline, fetcher, clock),
             qa=QuestionAnswering(store, Answerer(chat, settings), analyser.cache_namespace),
+            digests=Digests(settings, store, pipeline, clock),
+            clock=clock,
         )
 
     async def close(self) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot import text as textlib
+from bot.clock import Clock
 from bot.models import Analysis, Article, Brief, Source
 from bot.pipeline.analyse import MIN_ARTICLE_WORDS, ArticlePipeline
 from bot.pipeline.fetch import Fetcher, find_url, is_just_a_link
@@ -68,7 +68,16 @@ class Joined:
 class Intake:
     """Turns incoming posts and links into briefs, and remembers which messages are about which article."""
 
-    def __init__(self, store: Store, pipeline: ArticlePipeline, fetcher: Fetcher, *, join_window: float = JOIN_WINDOW):
+    def __init__(
+        self,
+        store: Store,
+        pipeline: ArticlePipeline,
+        fetcher: Fetcher,
+        clock: Clock,
+        *,
+        join_window: float = JOIN_WINDOW,
+    ) -> None:
+        self.clock = clock
         self.store = store
         self.pipeline = pipeline
         self.fetcher = fetcher
@@ -128,7 +137,7 @@ class Intake:
     async def remember(self, chat_id: int, message_ids: list[int], brief: Brief) -> None:
         """Link the post and the bot's messages to the article (for replies, the language button, digests)."""
         await self.store.link_messages(chat_id, message_ids, brief.article.id)
-        await self.store.add_chat_article(chat_id, brief.article.id, time.time())
+        await self.store.add_chat_article(chat_id, brief.article.id, brief.article.source, self.clock.time())
 
     async def for_message(self, chat_id: int, message_id: int) -> tuple[Article, Analysis] | None:
         """The article and analysis a message is about (from the cache: no model call)."""

@@ -14,6 +14,7 @@ from bot.models import Article, CachedAnalysis, Usage
 from bot.store import keys
 from bot.store.chats import ChatData
 from bot.store.client import Redis
+from bot.store.digests import DigestData
 from bot.store.embedded import EmbeddedValkey
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ M = TypeVar("M", bound=BaseModel)
 USAGE_TTL = 40 * 86_400
 
 
-class Store(ChatData):
+class Store(ChatData, DigestData):
     """Typed access to the bot's Redis data; every key has the `naba:` prefix and (but subscriptions) a TTL."""
 
     def __init__(self, redis: Redis, *, ttl: int, embedded: EmbeddedValkey | None = None) -> None:
@@ -79,6 +80,24 @@ class Store(ChatData):
         """An article's text and metadata."""
         return await self._get(keys.article(fingerprint), Article)
 
+    async def get_many(self, namespace: str, ids: list[str]) -> list[tuple[Article | None, CachedAnalysis | None]]:
+        """Articles and their cached analyses, in one round trip (a pipeline, so it works on a Cluster too)."""
+        if not ids:
+            return []
+
+        async def read(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            for article_id in ids:
+                pipe.get(keys.article(article_id))
+                pipe.get(keys.analysis(namespace, article_id))
+            return await pipe.execute()
+
+        raw = await self.redis.run(read, [None] * (2 * len(ids)))
+        out: list[tuple[Article | None, CachedAnalysis | None]] = []
+        for i in range(0, len(raw), 2):
+            out.append((_parse(raw[i], Article), _parse(raw[i + 1], CachedAnalysis)))
+        return out
+
     async def put_article(self, article: Article) -> None:
         """Keep an article's text (follow-up questions and digests need it)."""
         await self._set(keys.article(article.id), article)
@@ -113,6 +132,15 @@ class Store(ChatData):
         key = keys.usage(day) if user_id is None else keys.user_usage(user_id, day)
         raw = await self.redis.run(lambda r: r.hgetall(key), {})
         return Usage(**{k.decode(): int(v) for k, v in raw.items()})
+
+
+def _parse(raw: bytes | None, model: type[M]) -> M | None:
+    if raw is None:
+        return None
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError:
+        return None
 
 
 def _safe_url(url: str) -> str:

@@ -1,0 +1,103 @@
+"""Builds the python-telegram-bot Application: the one place where the bot is wired together."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.app.services import Services
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.handlers import register, schedule
+from bot.handlers.context import CONTEXT_TYPES
+from bot.models import Lang
+from bot.render.catalogue import t
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "lang", "brief", "subscribe", "unsubscribe", "digest", "forget")
+GROUP_COMMANDS = ("brief", "lang", "subscribe", "unsubscribe", "digest", "help")
+# Updates are handled concurrently so one slow model call never holds up other chats.
+CONCURRENT_UPDATES = 64
+RATE_LIMIT_RETRIES = 5
+
+
+def file_url(base_url: str) -> str:
+    """The file endpoint that goes with a Bot API base URL (…/bot → …/file/bot)."""
+    return base_url[: -len("bot")] + "file/bot" if base_url.endswith("/bot") else base_url.rstrip("/") + "/file/bot"
+
+
+def command_list(lang: Lang, names: tuple[str, ...]) -> list[BotCommand]:
+    """Commands with their descriptions in one language, for Telegram's command menu."""
+    return [BotCommand(name, t(lang, f"command_{name}")) for name in names]
+
+
+def build_application(settings: Settings, services: Services | None = None) -> Application:
+    """The Application with its rate limiter, handlers and lifecycle hooks (services opened in post_init)."""
+    if settings.telegram_bot_token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set (ask @BotFather for one)")
+
+    async def post_init(application: Application) -> None:
+        application.bot_data.services = services or await Services.open(settings)
+        await set_commands(application)
+        schedule(application)
+        log.info("Naba is up as @%s", application.bot.username)
+
+    async def post_shutdown(application: Application) -> None:
+        if services is None:
+            await application.bot_data.services.close()
+
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(file_url(settings.telegram_base_url))
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register(application)
+    return application
+
+
+async def set_commands(application: Application) -> None:
+    """Register the command menu in English (default) and Arabic, for private chats and groups."""
+    bot = application.bot
+    for lang in ("en", "ar"):
+        code = None if lang == "en" else "ar"
+        await bot.set_my_commands(command_list(lang, COMMANDS), language_code=code)
+        await bot.set_my_commands(
+            command_list(lang, GROUP_COMMANDS),
+            scope=BotCommandScopeAllGroupChats(),
+            language_code=code,
+        )
+
+
+def run_bot(settings: Settings) -> None:
+    """Run until interrupted: a webhook server when WEBHOOK_URL is set, else long polling."""
+    application = build_application(settings)
+    updates: list[str] = Update.ALL_TYPES
+    if settings.webhook_url is None:
+        log.info("starting with long polling")
+        application.run_polling(allowed_updates=updates, drop_pending_updates=False)
+        return
+    assert settings.webhook_secret is not None
+    url = str(settings.webhook_url)
+    path = urlsplit(url).path.lstrip("/")
+    kwargs: dict[str, Any] = {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": path,
+        "webhook_url": url,
+        "secret_token": settings.webhook_secret.get_secret_value(),
+        "allowed_updates": updates,
+    }
+    log.info("starting the webhook server on %s:%d/%s", settings.webhook_listen, settings.webhook_port, path)
+    application.run_webhook(**kwargs)

@@ -1,0 +1,51 @@
+"""Telegram updates to use cases. The only package (with bot/app) that imports `telegram`."""
+
+from __future__ import annotations
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.handlers import articles, callbacks, commands, digest, io
+
+
+def register(application: Application) -> None:
+    """Add every handler to the application."""
+    application.add_handler(TypeHandler(object, commands.check_allowed), group=-1)
+    application.add_handler(CommandHandler("start", commands.on_start))
+    application.add_handler(CommandHandler("help", commands.on_help))
+    application.add_handler(CommandHandler("lang", commands.on_lang))
+    application.add_handler(CommandHandler("forget", commands.on_forget))
+    application.add_handler(CommandHandler("brief", articles.on_brief_command))
+    application.add_handler(CommandHandler("subscribe", digest.on_subscribe))
+    application.add_handler(CommandHandler("unsubscribe", digest.on_unsubscribe))
+    application.add_handler(CommandHandler("digest", digest.on_digest))
+    application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST, digest.on_channel_post))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, digest.on_migrated))
+    application.add_handler(ChatMemberHandler(digest.on_bot_removed, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(CallbackQueryHandler(callbacks.on_language_button, pattern=rf"^{io.CALLBACK_LANG}:"))
+    application.add_handler(CallbackQueryHandler(callbacks.on_ask_button, pattern=rf"^{io.CALLBACK_ASK}$"))
+    private = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED
+    application.add_handler(MessageHandler(private & (filters.TEXT | filters.CAPTION), articles.on_post))
+    application.add_handler(MessageHandler(private, articles.on_unsupported))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, commands.on_unknown_command))
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, articles.on_group_reply
+        )
+    )
+    application.add_error_handler(commands.on_error)
+
+
+def schedule(application: Application) -> None:
+    """Start the job that sends due digests (subscriptions live in Redis, so a restart loses none)."""
+    assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
+    application.job_queue.run_repeating(
+        digest.tick, interval=digest.TICK_SECONDS, first=1, name="digests", job_kwargs={"max_instances": 2}
+    )

@@ -1,0 +1,143 @@
+"""Posts, pasted articles, links and follow-up questions."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+
+from bot.errors import NabaError
+from bot.handlers import io
+from bot.handlers.context import Context
+from bot.models import Brief, Lang, Source
+from bot.pipeline.intake import Kind, Part, classify
+from bot.render.brief import render_brief
+from bot.render.replies import answer_messages
+
+log = logging.getLogger(__name__)
+
+MIN_QUESTION_CHARS = 3  # "a", "?" and the like are not questions worth a model call
+
+
+async def on_post(update: Update, context: Context) -> None:
+    """A message in a private chat: brief an article or a link, or answer a question."""
+    message = update.effective_message
+    if message is None:
+        return
+    text = message.text or message.caption or ""
+    lang = await io.language(update, context)
+    if not text.strip():
+        await io.Reply(context, message, lang).notice("unsupported")
+        return
+    intake = context.bot_data.services.intake
+    if message.reply_to_message is not None and message.forward_origin is None:
+        article_id = await intake.store.article_of_message(message.chat_id, message.reply_to_message.message_id)
+        if article_id:
+            await answer(context, message, article_id, text, lang)
+            return
+    reply = io.Reply(context, message, lang)
+    part = Part(message.message_id, text, caption=message.caption is not None, media_group=message.media_group_id)
+    joined = await intake.join(message.chat_id, io.origin_key(message), part, on_wait=reply.working)
+    if joined is None:
+        return  # part of a post another message is collecting
+    forwarded = message.forward_origin is not None
+    kind = classify(joined.text, forwarded=forwarded)
+    if kind is Kind.QUESTION:
+        article_id = await intake.store.last_article(message.chat_id)
+        if article_id is None:
+            await reply.notice("no_article_yet")
+            return
+        if len(joined.text.strip()) < MIN_QUESTION_CHARS:
+            await reply.notice("too_short")
+            return
+        await answer(context, message, article_id, joined.text, lang)
+        return
+    if kind is Kind.TOO_SHORT:
+        await reply.notice("too_short")
+        return
+    await brief(context, reply, joined.text, io.source_of(message), joined.message_ids, link=kind is Kind.LINK)
+
+
+async def brief(
+    context: Context, reply: io.Reply, text: str, source: Source, post_ids: list[int], *, link: bool = False
+) -> None:
+    """Analyse (or fetch and analyse) and reply with the brief and its buttons."""
+    services = context.bot_data.services
+    user = reply.message.from_user
+    try:
+        result: Brief | None = None if link else await services.intake.cached(text, source)
+        if result is None:
+            await reply.working()
+            if link:
+                result = await services.intake.brief_link(text, user_id=user.id if user else None)
+            else:
+                result = await services.intake.brief_text(text, source, user_id=user.id if user else None)
+    except NabaError as exc:
+        await reply.fail(exc)
+        return
+    lang = reply.lang
+    sent = await reply.show(
+        render_brief(result.analysis, result.article, lang), keyboard=lambda earlier: io.brief_keyboard(lang, earlier)
+    )
+    await services.intake.remember(reply.message.chat_id, [*post_ids, *(m.message_id for m in sent)], result)
+
+
+async def answer(context: Context, message: Message, article_id: str, question: str, lang: Lang) -> None:
+    """Answer a follow-up question about an article, from the article only."""
+    services = context.bot_data.services
+    reply = io.Reply(context, message, lang)
+    try:
+        async with io.typing(context, message.chat_id):
+            result = await services.qa.ask(
+                message.chat_id, article_id, question, lang, user_id=message.from_user.id if message.from_user else None
+            )
+    except NabaError as exc:
+        await reply.fail(exc)
+        return
+    sent = await reply.show(answer_messages(result.text, result.quotes, result.answered, lang))
+    await services.intake.store.link_messages(
+        message.chat_id, [message.message_id] + [m.message_id for m in sent], article_id
+    )
+
+
+async def on_group_reply(update: Update, context: Context) -> None:
+    """In a group, a reply to one of the bot's messages is a question about that message's article."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or not (message.text or "").strip():
+        return
+    replied = message.reply_to_message
+    if replied.from_user is None or replied.from_user.id != context.bot.id:
+        return  # not talking to the bot
+    intake = context.bot_data.services.intake
+    article_id = await intake.store.article_of_message(message.chat_id, replied.message_id)
+    if article_id is None:
+        return
+    await answer(context, message, article_id, message.text or "", await io.language(update, context))
+
+
+async def on_brief_command(update: Update, context: Context) -> None:
+    """/brief as a reply to a post: the brief of that post (private chats and groups)."""
+    message = update.effective_message
+    if message is None:
+        return
+    lang = await io.language(update, context)
+    reply = io.Reply(context, message, lang)
+    target = message.reply_to_message
+    text = (target.text or target.caption or "") if target else ""
+    if target is None or not text.strip():
+        await reply.notice("brief_usage")
+        return
+    kind = classify(text, forwarded=True)
+    if kind is Kind.TOO_SHORT:
+        await reply.notice("too_short")
+        return
+    await brief(context, reply, text, io.source_of(target), [target.message_id], link=kind is Kind.LINK)
+
+
+async def on_unsupported(update: Update, context: Context) -> None:
+    """A sticker, voice note, photo without caption…: say what the bot can read."""
+    message = update.effective_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    await io.Reply(context, message, await io.language(update, context)).notice("unsupported")

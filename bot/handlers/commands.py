@@ -1,0 +1,95 @@
+"""/start, /help, /lang, /forget; access control; the error handler."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.handlers import io
+from bot.handlers.context import Context
+from bot.models import Lang
+from bot.render.replies import notice
+
+log = logging.getLogger(__name__)
+
+
+async def on_start(update: Update, context: Context) -> None:
+    """Greet and explain in one message."""
+    if update.effective_message:
+        await io.Reply(context, update.effective_message, await io.language(update, context)).notice("start")
+
+
+async def on_help(update: Update, context: Context) -> None:
+    """What the bot does, with an example."""
+    if update.effective_message:
+        await io.Reply(context, update.effective_message, await io.language(update, context)).notice("help")
+
+
+async def on_unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have: point to /help."""
+    if update.effective_message:
+        await io.Reply(context, update.effective_message, await io.language(update, context)).notice("unknown_command")
+
+
+async def on_lang(update: Update, context: Context) -> None:
+    """/lang ar|en: choose the reply language."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    choice = (context.args[0].lower() if context.args else "").strip()
+    aliases: dict[str, Lang] = {
+        "ar": "ar",
+        "arabic": "ar",
+        "عربي": "ar",
+        "العربية": "ar",
+        "en": "en",
+        "english": "en",
+        "انجليزي": "en",
+    }
+    lang = aliases.get(choice)
+    if lang is None:
+        await io.Reply(context, message, await io.language(update, context)).notice("lang_usage")
+        return
+    await context.bot_data.services.store.set_language(user.id, lang)
+    await io.Reply(context, message, lang).notice("lang_set")
+
+
+async def on_forget(update: Update, context: Context) -> None:
+    """/forget: delete the user's language, conversations, chat history and subscription."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    lang = await io.language(update, context)
+    await context.bot_data.services.store.forget_chat(message.chat_id, user.id)
+    await io.Reply(context, message, lang).notice("forgotten")
+
+
+async def check_allowed(update: Update, context: Context) -> None:
+    """With ALLOWED_USER_IDS set, everyone else gets one short refusal and nothing else happens."""
+    allowed = context.bot_data.services.settings.allowed_user_ids
+    user = update.effective_user
+    if not allowed or update.channel_post or (user is not None and user.id in allowed):
+        return
+    if update.effective_message and update.effective_chat and update.effective_chat.type == "private":
+        lang = await io.language(update, context)
+        await io.send(context, update.effective_chat.id, notice(lang, "not_allowed"))
+    elif update.callback_query:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the error with its traceback; tell the user briefly, in their language; go on."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        lang = await io.language(update, context)
+        await io.send(context, update.effective_chat.id, notice(lang, "error_generic"))
+    except Exception:
+        log.warning("could not tell chat %s about the error", html.escape(str(update.effective_chat.id)))

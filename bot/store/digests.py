@@ -1,0 +1,123 @@
+"""Digest data: subscriptions (no TTL), the schedule, once-a-day claims, channel posts."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from bot.models import Source, Subscription
+from bot.store import keys
+from bot.store.chats import Entry, entry_member, parse_entry
+
+if TYPE_CHECKING:
+    from bot.store.client import Redis
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 600  # a replica that dies while sending frees the digest for another after this
+SENT_SECONDS = 3 * 86_400
+CHANNEL_WINDOW = 2 * 86_400
+
+
+class DigestData:
+    """Mixin of Store: subscriptions and digest bookkeeping."""
+
+    redis: Redis
+    ttl: int
+
+    async def put_subscription(self, subscription: Subscription, due: float) -> None:
+        """Save a subscription and when its next digest is due (Unix time)."""
+        chat_id = subscription.chat_id
+        data = subscription.model_dump_json()
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=True)
+            pipe.set(keys.subscription(chat_id), data)
+            pipe.zadd(keys.subscriptions_due(), {str(chat_id): due})
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
+
+    async def get_subscription(self, chat_id: int) -> Subscription | None:
+        """A chat's subscription, if any."""
+        raw = await self.redis.run(lambda r: r.get(keys.subscription(chat_id)), None)
+        if raw is None:
+            return None
+        try:
+            return Subscription.model_validate_json(raw)
+        except ValidationError:
+            log.warning("ignoring an unreadable subscription of chat %s", chat_id)
+            return None
+
+    async def delete_subscription(self, chat_id: int) -> bool:
+        """Remove a subscription; True if there was one."""
+
+        async def delete(r: Any) -> Any:
+            pipe = r.pipeline(transaction=True)
+            pipe.delete(keys.subscription(chat_id))
+            pipe.zrem(keys.subscriptions_due(), str(chat_id))
+            return await pipe.execute()
+
+        result = await self.redis.run(delete, None)
+        return bool(result and result[0])
+
+    async def due_subscriptions(self, now: float, limit: int = 1000) -> list[tuple[int, float]]:
+        """Chats whose digest is due at or before `now`, with the time it was due."""
+        raw = await self.redis.run(
+            lambda r: r.zrangebyscore(keys.subscriptions_due(), "-inf", now, start=0, num=limit, withscores=True), []
+        )
+        return [(int(member), float(score)) for member, score in raw]
+
+    async def reschedule(self, chat_id: int, due: float) -> None:
+        """Move a subscription's next digest (only if the subscription still exists)."""
+        await self.redis.run(lambda r: r.zadd(keys.subscriptions_due(), {str(chat_id): due}, xx=True), None)
+
+    async def count_subscriptions(self) -> int:
+        """How many chats are subscribed."""
+        return int(await self.redis.run(lambda r: r.zcard(keys.subscriptions_due()), 0))
+
+    async def claim_digest(self, chat_id: int, day: str) -> bool:
+        """Take the right to send a chat's digest for a local day; False if sent or being sent elsewhere."""
+        key = keys.digest_sent(chat_id, day)
+        return bool(await self.redis.run(lambda r: r.set(key, "sending", nx=True, ex=CLAIM_SECONDS), False))
+
+    async def digest_done(self, chat_id: int, day: str) -> None:
+        """Mark a day's digest as sent (kept a few days, so a restart never sends it again)."""
+        await self.redis.run(lambda r: r.set(keys.digest_sent(chat_id, day), "sent", ex=SENT_SECONDS), None)
+
+    async def release_digest(self, chat_id: int, day: str) -> None:
+        """Give a claim back after a failure that a later try may not have."""
+        await self.redis.run(lambda r: r.delete(keys.digest_sent(chat_id, day)), None)
+
+    async def add_channel_article(self, article_id: str, source: Source, when: float) -> None:
+        """Remember a post of a channel the bot is in (channel posts go into every digest)."""
+        key = keys.channel_articles()
+        member = entry_member(article_id, source)
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            pipe.zadd(key, {member: when})
+            pipe.zremrangebyscore(key, "-inf", when - CHANNEL_WINDOW)
+            pipe.expire(key, CHANNEL_WINDOW)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
+
+    async def channel_articles(self, since: float) -> list[Entry]:
+        """Channel posts since a time: (article id, channel, arrival time)."""
+        raw = await self.redis.run(
+            lambda r: r.zrangebyscore(keys.channel_articles(), since, "+inf", withscores=True), []
+        )
+        return [parse_entry(member, score) for member, score in raw]
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its subscription follows it."""
+        subscription = await self.get_subscription(old_chat_id)
+        if subscription is None:
+            return
+        score = await self.redis.run(lambda r: r.zscore(keys.subscriptions_due(), str(old_chat_id)), None)
+        await self.delete_subscription(old_chat_id)
+        moved = subscription.model_copy(update={"chat_id": new_chat_id})
+        await self.put_subscription(moved, float(score) if score is not None else 0.0)
