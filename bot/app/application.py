@@ -80,24 +80,28 @@ async def set_commands(application: Application) -> None:
         )
 
 
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments of the webhook server: where it listens, its path, the public URL and the secret token."""
+    if settings.webhook_url is None or settings.webhook_secret is None:
+        raise ConfigError("WEBHOOK_URL and WEBHOOK_SECRET are both needed for webhook mode")
+    url = str(settings.webhook_url)
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(url).path.lstrip("/"),
+        "webhook_url": url,
+        "secret_token": settings.webhook_secret.get_secret_value(),
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run_bot(settings: Settings) -> None:
     """Run until interrupted: a webhook server when WEBHOOK_URL is set, else long polling."""
     application = build_application(settings)
-    updates: list[str] = Update.ALL_TYPES
     if settings.webhook_url is None:
         log.info("starting with long polling")
-        application.run_polling(allowed_updates=updates, drop_pending_updates=False)
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
         return
-    assert settings.webhook_secret is not None
-    url = str(settings.webhook_url)
-    path = urlsplit(url).path.lstrip("/")
-    kwargs: dict[str, Any] = {
-        "listen": settings.webhook_listen,
-        "port": settings.webhook_port,
-        "url_path": path,
-        "webhook_url": url,
-        "secret_token": settings.webhook_secret.get_secret_value(),
-        "allowed_updates": updates,
-    }
-    log.info("starting the webhook server on %s:%d/%s", settings.webhook_listen, settings.webhook_port, path)
-    application.run_webhook(**kwargs)
+    options = webhook_options(settings)
+    log.info("starting the webhook server on %s:%d/%s", options["listen"], options["port"], options["url_path"])
+    application.run_webhook(**options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -17,7 +18,7 @@ from bot.handlers import articles, callbacks, commands, digest, io
 
 def register(application: Application) -> None:
     """Add every handler to the application."""
-    application.add_handler(TypeHandler(object, commands.check_allowed), group=-1)
+    application.add_handler(TypeHandler(Update, commands.check_allowed), group=-1)
     application.add_handler(CommandHandler("start", commands.on_start))
     application.add_handler(CommandHandler("help", commands.on_help))
     application.add_handler(CommandHandler("lang", commands.on_lang))
@@ -45,7 +46,8 @@ def register(application: Application) -> None:
 
 def schedule(application: Application) -> None:
     """Start the job that sends due digests (subscriptions live in Redis, so a restart loses none)."""
-    assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
+    if application.job_queue is None:
+        raise RuntimeError("the digest job needs python-telegram-bot[job-queue]")
     application.job_queue.run_repeating(
         digest.tick, interval=digest.TICK_SECONDS, first=1, name="digests", job_kwargs={"max_instances": 2}
     )

@@ -86,8 +86,8 @@ async def check_allowed(update: Update, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Log the error with its traceback; tell the user briefly, in their language; go on."""
     log.error("error while handling an update", exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
+    if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type == "channel":
+        return  # nobody to tell (and never post an apology into a channel)
     try:
         lang = await io.language(update, context)
         await io.send(context, update.effective_chat.id, notice(lang, "error_generic"))

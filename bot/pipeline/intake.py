@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot import text as textlib
 from bot.clock import Clock
+from bot.errors import FetchError
 from bot.models import Analysis, Article, Brief, Source
 from bot.pipeline.analyse import MIN_ARTICLE_WORDS, ArticlePipeline
 from bot.pipeline.fetch import Fetcher, find_url, is_just_a_link
@@ -128,7 +129,8 @@ class Intake:
     async def brief_link(self, text: str, *, user_id: int | None) -> Brief:
         """Fetch the linked page and brief its article."""
         url = find_url(text)
-        assert url is not None
+        if url is None:
+            raise FetchError("no link in the message", reason="fetch_failed")
         page = await self.fetcher.fetch(url)
         return await self.pipeline.analyse(
             page.article, source=Source(kind="link", name=page.site, url=page.url), user_id=user_id

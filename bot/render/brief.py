@@ -58,7 +58,7 @@ def quote_block(quote: Quote, article_language: str, lang: Lang) -> Block:
         lines.append([italic(f"“{translation}”"), Span(f" — {speaker}" if speaker else "")])
     elif speaker:
         lines.append([Span(f"— {speaker}")])
-    return Block(lines, quote=True)
+    return Block(lines, quote=True, tight=True)
 
 
 def render_brief(analysis: Analysis, article: Article, lang: Lang) -> list[Message]:

@@ -55,6 +55,7 @@ class Block:
 
     lines: list[Line] = field(default_factory=list)
     quote: bool = False
+    tight: bool = False  # follows the previous block after one line break instead of a blank line
 
 
 @dataclass
@@ -103,15 +104,21 @@ def render(blocks: list[Block], *, rtl: bool, budget: int = MESSAGE_BUDGET) -> l
     return messages
 
 
+def _join(parts: list[str], blocks: list[Block]) -> str:
+    out = ""
+    for i, (part, block) in enumerate(zip(parts, blocks, strict=True)):
+        if i:
+            out += "\n" if block.tight else "\n\n"
+        out += part
+    return out
+
+
 def _join_text(blocks: list[Block], rtl: bool) -> str:
-    return "\n\n".join(_block_text(block, rtl) for block in blocks)
+    return _join([_block_text(block, rtl) for block in blocks], blocks)
 
 
 def _message(blocks: list[Block], rtl: bool) -> Message:
-    return Message(
-        html="\n\n".join(_block_html(block, rtl) for block in blocks),
-        text=_join_text(blocks, rtl),
-    )
+    return Message(html=_join([_block_html(block, rtl) for block in blocks], blocks), text=_join_text(blocks, rtl))
 
 
 def _fit_block(block: Block, rtl: bool, budget: int) -> list[Block]:
@@ -131,6 +138,10 @@ def _fit_block(block: Block, rtl: bool, budget: int) -> list[Block]:
         current.append(line)
     if current:
         out.append(Block(current, block.quote))
+    for piece in out[1:]:
+        piece.tight = False
+    if out:
+        out[0].tight = block.tight
     return out
 
 

@@ -33,7 +33,8 @@ class DigestData:
         data = subscription.model_dump_json()
 
         async def write(r: Any) -> Any:
-            pipe = r.pipeline(transaction=True)
+            # Not a MULTI: the two keys may live in different Cluster slots. Set first, index second.
+            pipe = r.pipeline(transaction=False)
             pipe.set(keys.subscription(chat_id), data)
             pipe.zadd(keys.subscriptions_due(), {str(chat_id): due})
             return await pipe.execute()
@@ -55,7 +56,7 @@ class DigestData:
         """Remove a subscription; True if there was one."""
 
         async def delete(r: Any) -> Any:
-            pipe = r.pipeline(transaction=True)
+            pipe = r.pipeline(transaction=False)
             pipe.delete(keys.subscription(chat_id))
             pipe.zrem(keys.subscriptions_due(), str(chat_id))
             return await pipe.execute()
