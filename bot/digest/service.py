@@ -15,7 +15,7 @@ from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed, NabaError
 from bot.models import Lang, Subscription
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
-from bot.store.chats import Entry
+from bot.store.base import Entry
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot import text as textlib
 from bot.config import Settings
@@ -17,6 +18,8 @@ from bot.llm.tokens import TokenCounter, split_to_budget
 from bot.models import Analysis, Headline, Usage
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MIN_ARTICLE_TOKENS = 64  # below this a context window is too small to analyse anything useful
 MAX_RESPLITS = 5
@@ -114,18 +117,8 @@ class Analyser:
         """Join the parts: actors and quotes deduplicated, one short call for headline and summary."""
         if len(analyses) == 1:
             return analyses[0], Usage()
-        actors, seen_actors = [], set()
-        for actor in (a for analysis in analyses for a in analysis.actors):
-            key = textlib.normalize(actor.name)
-            if key not in seen_actors:
-                seen_actors.add(key)
-                actors.append(actor)
-        quotes, seen_quotes = [], set()
-        for quote in (q for analysis in analyses for q in analysis.quotes):
-            key = textlib.normalize(quote.text)
-            if key not in seen_quotes:
-                seen_quotes.add(key)
-                quotes.append(quote)
+        actors = _unique([a for analysis in analyses for a in analysis.actors], lambda a: a.name)
+        quotes = _unique([q for analysis in analyses for q in analysis.quotes], lambda q: q.text)
         parts = "\n\n".join(
             f"Part {i}:\nheadline (ar): {a.headline.ar}\nheadline (en): {a.headline.en}\n"
             f"summary (ar): {a.summary.ar}\nsummary (en): {a.summary.en}"
@@ -141,3 +134,15 @@ class Analyser:
             language=language,
         )
         return merged, result.usage
+
+
+def _unique(items: list[T], text: Callable[[T], str]) -> list[T]:
+    """Items in order, without those whose normalised text was seen before."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = textlib.normalize(text(item))
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from bot.config import Settings
 from bot.models import Article, CachedAnalysis, Usage
 from bot.store import keys
+from bot.store.base import parse
 from bot.store.chats import ChatData
 from bot.store.client import Redis
 from bot.store.digests import DigestData
@@ -19,7 +18,6 @@ from bot.store.embedded import EmbeddedValkey
 
 log = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=BaseModel)
 USAGE_TTL = 40 * 86_400
 
 
@@ -27,8 +25,7 @@ class Store(ChatData, DigestData):
     """Typed access to the bot's Redis data; every key has the `naba:` prefix and (but subscriptions) a TTL."""
 
     def __init__(self, redis: Redis, *, ttl: int, embedded: EmbeddedValkey | None = None) -> None:
-        self.redis = redis
-        self.ttl = ttl
+        super().__init__(redis, ttl=ttl)
         self._embedded = embedded
 
     @classmethod
@@ -49,22 +46,6 @@ class Store(ChatData, DigestData):
         await self.redis.close()
         if self._embedded is not None:
             await self._embedded.stop()
-
-    # --- generic helpers -------------------------------------------------------------------
-
-    async def _get(self, key: str, model: type[M]) -> M | None:
-        raw = await self.redis.run(lambda r: r.get(key), None)
-        if raw is None:
-            return None
-        try:
-            return model.model_validate_json(raw)
-        except ValidationError:
-            log.warning("ignoring an unreadable value at %s", key)
-            return None
-
-    async def _set(self, key: str, value: BaseModel, ttl: int | None = None) -> None:
-        data = value.model_dump_json()
-        await self.redis.run(lambda r: r.set(key, data, ex=ttl or self.ttl), None)
 
     # --- articles and analyses ---------------------------------------------------------------
 
@@ -95,7 +76,7 @@ class Store(ChatData, DigestData):
         raw = await self.redis.run(read, [None] * (2 * len(ids)))
         out: list[tuple[Article | None, CachedAnalysis | None]] = []
         for i in range(0, len(raw), 2):
-            out.append((_parse(raw[i], Article), _parse(raw[i + 1], CachedAnalysis)))
+            out.append((parse(raw[i], Article), parse(raw[i + 1], CachedAnalysis)))
         return out
 
     async def put_article(self, article: Article) -> None:
@@ -132,15 +113,6 @@ class Store(ChatData, DigestData):
         key = keys.usage(day) if user_id is None else keys.user_usage(user_id, day)
         raw = await self.redis.run(lambda r: r.hgetall(key), {})
         return Usage(**{k.decode(): int(v) for k, v in raw.items()})
-
-
-def _parse(raw: bytes | None, model: type[M]) -> M | None:
-    if raw is None:
-        return None
-    try:
-        return model.model_validate_json(raw)
-    except ValidationError:
-        return None
 
 
 def _safe_url(url: str) -> str:

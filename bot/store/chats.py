@@ -4,13 +4,11 @@ parts of split posts waiting to be joined."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.models import Lang, Source, Turn
 from bot.store import keys
-
-if TYPE_CHECKING:
-    from bot.store.client import Redis
+from bot.store.base import Entry, StoreBase
 
 PREFERENCE_TTL = 400 * 86_400  # a year and a bit, refreshed whenever the user changes it
 PARTS_TTL = 60
@@ -18,25 +16,8 @@ THREAD_TURNS = 20
 ARTICLE_WINDOW = 2 * 86_400  # how long a chat's list of articles reaches back (digests need 24 h)
 
 
-Entry = tuple[str, Source, float]
-
-
-def entry_member(article_id: str, source: Source) -> str:
-    """A sorted-set member naming an article and where it came from (one article, several sources)."""
-    return json.dumps([article_id, source.kind, source.name, source.url], ensure_ascii=False)
-
-
-def parse_entry(member: bytes | str, score: float) -> Entry:
-    """The article id, source and time of a sorted-set member."""
-    article_id, kind, name, url = json.loads(member)
-    return article_id, Source(kind=kind, name=name, url=url), float(score)
-
-
-class ChatData:
-    """Mixin of Store: conversations and preferences."""
-
-    redis: Redis
-    ttl: int
+class ChatData(StoreBase):
+    """Conversations and preferences."""
 
     async def get_language(self, user_id: int) -> Lang | None:
         """The reply language a user chose with /lang."""
@@ -73,24 +54,11 @@ class ChatData:
 
     async def add_chat_article(self, chat_id: int, article_id: str, source: Source, when: float) -> None:
         """Note that a chat sent an article from a source (its digest is made of these)."""
-        key = keys.chat_articles(chat_id)
-        member = entry_member(article_id, source)
-
-        async def write(r: Any) -> Any:
-            pipe = r.pipeline(transaction=False)
-            pipe.zadd(key, {member: when})
-            pipe.zremrangebyscore(key, "-inf", when - ARTICLE_WINDOW)
-            pipe.expire(key, ARTICLE_WINDOW)
-            return await pipe.execute()
-
-        await self.redis.run(write, None)
+        await self._add_entry(keys.chat_articles(chat_id), article_id, source, when, ARTICLE_WINDOW)
 
     async def chat_articles(self, chat_id: int, since: float) -> list[Entry]:
         """Articles a chat sent since a time: (article id, source, arrival time)."""
-        raw = await self.redis.run(
-            lambda r: r.zrangebyscore(keys.chat_articles(chat_id), since, "+inf", withscores=True), []
-        )
-        return [parse_entry(member, score) for member, score in raw]
+        return await self._entries(keys.chat_articles(chat_id), since)
 
     async def get_thread(self, chat_id: int, article_id: str) -> list[Turn]:
         """Earlier questions and answers about an article in a chat, oldest first."""

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
-
-from pydantic import ValidationError
+from typing import Any
 
 from bot.models import Source, Subscription
 from bot.store import keys
-from bot.store.chats import Entry, entry_member, parse_entry
-
-if TYPE_CHECKING:
-    from bot.store.client import Redis
-
-log = logging.getLogger(__name__)
+from bot.store.base import Entry, StoreBase
 
 CLAIM_SECONDS = 600  # a replica that dies while sending frees the digest for another after this
 SENT_SECONDS = 3 * 86_400
 CHANNEL_WINDOW = 2 * 86_400
 
 
-class DigestData:
-    """Mixin of Store: subscriptions and digest bookkeeping."""
-
-    redis: Redis
-    ttl: int
+class DigestData(StoreBase):
+    """Subscriptions and digest bookkeeping."""
 
     async def put_subscription(self, subscription: Subscription, due: float) -> None:
         """Save a subscription and when its next digest is due (Unix time)."""
@@ -43,14 +32,7 @@ class DigestData:
 
     async def get_subscription(self, chat_id: int) -> Subscription | None:
         """A chat's subscription, if any."""
-        raw = await self.redis.run(lambda r: r.get(keys.subscription(chat_id)), None)
-        if raw is None:
-            return None
-        try:
-            return Subscription.model_validate_json(raw)
-        except ValidationError:
-            log.warning("ignoring an unreadable subscription of chat %s", chat_id)
-            return None
+        return await self._get(keys.subscription(chat_id), Subscription)
 
     async def delete_subscription(self, chat_id: int) -> bool:
         """Remove a subscription; True if there was one."""
@@ -94,24 +76,11 @@ class DigestData:
 
     async def add_channel_article(self, article_id: str, source: Source, when: float) -> None:
         """Remember a post of a channel the bot is in (channel posts go into every digest)."""
-        key = keys.channel_articles()
-        member = entry_member(article_id, source)
-
-        async def write(r: Any) -> Any:
-            pipe = r.pipeline(transaction=False)
-            pipe.zadd(key, {member: when})
-            pipe.zremrangebyscore(key, "-inf", when - CHANNEL_WINDOW)
-            pipe.expire(key, CHANNEL_WINDOW)
-            return await pipe.execute()
-
-        await self.redis.run(write, None)
+        await self._add_entry(keys.channel_articles(), article_id, source, when, CHANNEL_WINDOW)
 
     async def channel_articles(self, since: float) -> list[Entry]:
         """Channel posts since a time: (article id, channel, arrival time)."""
-        raw = await self.redis.run(
-            lambda r: r.zrangebyscore(keys.channel_articles(), since, "+inf", withscores=True), []
-        )
-        return [parse_entry(member, score) for member, score in raw]
+        return await self._entries(keys.channel_articles(), since)
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: its subscription follows it."""

@@ -1,0 +1,73 @@
+"""What every part of the store shares: the connection, the TTL, typed reads and writes."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.models import Source
+from bot.store.client import Redis
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+# (article id, where it came from, when it arrived): members of the sorted sets digests read.
+Entry = tuple[str, Source, float]
+
+
+def parse(raw: bytes | str | None, model: type[M], where: str = "") -> M | None:
+    """A stored JSON value validated as `model`; None when missing or unreadable."""
+    if raw is None:
+        return None
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError:
+        log.warning("ignoring an unreadable value%s", f" at {where}" if where else "")
+        return None
+
+
+def entry_member(article_id: str, source: Source) -> str:
+    """A sorted-set member naming an article and where it came from (one article, several sources)."""
+    return json.dumps([article_id, source.kind, source.name, source.url], ensure_ascii=False)
+
+
+def parse_entry(member: bytes | str, score: float) -> Entry:
+    """The article id, source and time of a sorted-set member."""
+    article_id, kind, name, url = json.loads(member)
+    return article_id, Source(kind=kind, name=name, url=url), float(score)
+
+
+class StoreBase:
+    """The Redis connection and the default TTL, with helpers the store's parts build on."""
+
+    def __init__(self, redis: Redis, *, ttl: int) -> None:
+        self.redis = redis
+        self.ttl = ttl
+
+    async def _get(self, key: str, model: type[M]) -> M | None:
+        return parse(await self.redis.run(lambda r: r.get(key), None), model, key)
+
+    async def _set(self, key: str, value: BaseModel, ttl: int | None = None) -> None:
+        data = value.model_dump_json()
+        await self.redis.run(lambda r: r.set(key, data, ex=ttl or self.ttl), None)
+
+    async def _add_entry(self, key: str, article_id: str, source: Source, when: float, window: int) -> None:
+        """Add an article to a time-ordered set, forgetting entries older than `window` seconds."""
+        member = entry_member(article_id, source)
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            pipe.zadd(key, {member: when})
+            pipe.zremrangebyscore(key, "-inf", when - window)
+            pipe.expire(key, window)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
+
+    async def _entries(self, key: str, since: float) -> list[Entry]:
+        """The articles of a time-ordered set since a time."""
+        raw = await self.redis.run(lambda r: r.zrangebyscore(key, since, "+inf", withscores=True), [])
+        return [parse_entry(member, score) for member, score in raw]
