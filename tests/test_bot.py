@@ -205,7 +205,14 @@ class Pages(ThreadedServer):
         async def missing(request: web.Request) -> web.Response:
             return web.Response(status=404, text="not found")
 
+        async def long(request: web.Request) -> web.Response:
+            more = "".join(
+                f"<p>فقرة إضافية رقم {i} عن تفاصيل الاجتماعات الفنية واللجان المختصة.</p>" for i in range(900)
+            )
+            return web.Response(text=page.replace("</article>", more + "</article>"), content_type="text/html")
+
         app.router.add_get("/news/water", news)
+        app.router.add_get("/news/long", long)
         app.router.add_get("/missing", missing)
         return app
 
@@ -219,6 +226,30 @@ async def test_link_to_a_news_page(bot: RunningBot, telegram: FakeTelegram) -> N
         telegram.send_text(USER, f"شوف هذا {site.origin}/missing")
         messages = await replies(telegram, USER, 2)
         assert "لم أستطع الحصول على خبر من هذا الرابط: ردّ الموقع بالرمز 404." in messages[-1].text
+
+
+async def test_a_long_page_is_briefed_from_its_beginning(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    with Pages() as site:
+        telegram.send_text(USER, f"{site.origin}/news/long")
+        [brief] = await replies(telegram, USER)
+    assert f"«{WATER_QUOTES[0]}»" in brief.text
+    [request] = [r for r in fake_openai.requests if r.schema_name == "Analysis"]
+    assert len(request.user) <= 30_000 + 100
+
+
+async def test_ask_button_opens_a_reply(bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI) -> None:
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL)
+    [brief] = await replies(telegram, USER)
+    telegram.press_button(USER, brief.message_id, "ask")
+    [_, prompt] = await replies(telegram, USER, 2)
+    assert prompt.text == "ردّ على الملخص بسؤالك عن الخبر."
+    assert prompt.reply_markup["force_reply"] is True
+    telegram.send_text(USER, "أين تعقد القمة المقبلة؟", reply_to_message_id=prompt.message_id)
+    messages = await replies(telegram, USER, 3)
+    assert "الرباط" in messages[-1].text
+    assert fake_openai.requests[-1].schema_name == "Answer"
 
 
 async def test_private_addresses_are_refused(bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 
 from telegram import Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.handlers import io
@@ -55,13 +56,17 @@ async def on_language_button(update: Update, context: Context) -> None:
 
 
 async def on_ask_button(update: Update, context: Context) -> None:
-    """Invite a question: a message the user's client opens a reply to."""
+    """Invite a question: in a private chat a message the client opens a reply to; in a group, a hint."""
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return
-    await query.answer()
     message = query.message
     lang = await io.language(update, context)
+    if message.chat.type != ChatType.PRIVATE:
+        # A forced reply in a group would open for everyone: tell only the one who pressed.
+        await query.answer(t(lang, "ask_prompt"), show_alert=True)
+        return
+    await query.answer()
     services = context.bot_data.services
     article_id = await services.intake.store.article_of_message(message.chat_id, message.message_id)
     prompt = await io.ask_prompt(context, message.chat_id, message.message_id, lang)

@@ -24,6 +24,18 @@ FULL_CAPTION = 900
 JOIN_WINDOW = 1.5  # seconds of quiet after the last part before a split post is analysed
 
 
+def fit_chars(text: str, limit: int) -> str:
+    """Text cut to at most `limit` characters at a paragraph (else sentence) boundary."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for boundary in ("\n\n", "\n", ". ", "، "):
+        cut = head.rfind(boundary)
+        if cut > limit // 2:
+            return head[:cut].rstrip()
+    return head
+
+
 class Kind(enum.Enum):
     """What a message is."""
 
@@ -132,9 +144,10 @@ class Intake:
         if url is None:
             raise FetchError("no link in the message", reason="fetch_failed")
         page = await self.fetcher.fetch(url)
-        return await self.pipeline.analyse(
-            page.article, source=Source(kind="link", name=page.site, url=page.url), user_id=user_id
-        )
+        # A long page is briefed from its beginning (where news puts what matters) rather than refused.
+        text = fit_chars(page.article, self.pipeline.settings.max_input_chars)
+        source = Source(kind="link", name=page.site, url=page.url)
+        return await self.pipeline.analyse(text, source=source, user_id=user_id)
 
     async def remember(self, chat_id: int, message_ids: list[int], brief: Brief) -> None:
         """Link the post and the bot's messages to the article (for replies, the language button, digests)."""

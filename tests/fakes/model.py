@@ -70,11 +70,13 @@ class StandInModel:
         return Reply.error(400, f"the stand-in model does not know the schema {request.schema_name!r}")
 
     def answer(self, request: Request) -> dict[str, Any]:
-        """Answer from the article: the first sentence sharing a word with the question, else 'not said'."""
+        """Answer from the article: the sentence sharing most words with the question, else 'not said'."""
         article = section(request, "article")
         question = request.user.rsplit("Question:", 1)[-1]
-        words = list(re.findall(r"\w{4,}", question))
-        for sentence in re.split(r"(?<=[.!؟?])\s+", article):
-            if any(w in sentence for w in words):
-                return {"answer": sentence.strip(), "answered": True, "quotes": []}
-        return {"answer": "The article does not say.", "answered": False, "quotes": []}
+        words = set(re.findall(r"\w{4,}", question))
+        sentences = [s.strip() for s in re.split(r"(?<=[.!؟?])\s+", article) if s.strip()]
+        scored = [(len({w for w in words if w in sentence}), sentence) for sentence in sentences]
+        best = max(scored, default=(0, ""), key=lambda pair: pair[0])
+        if best[0] == 0:
+            return {"answer": "The article does not say.", "answered": False, "quotes": []}
+        return {"answer": best[1], "answered": True, "quotes": []}
