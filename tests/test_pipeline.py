@@ -121,6 +121,22 @@ async def test_llm_failures_become_the_bots_errors(
     assert fake_openai.calls == 1 and brief.analysis.quotes
 
 
+async def test_a_hanging_model_is_given_up_on_within_the_total_timeout(
+    settings_factory, fake_openai: FakeOpenAI
+) -> None:
+    """Retries included, one call never takes longer than OPENAI_TOTAL_TIMEOUT (a reader waits about a minute)."""
+    services = await Services.open(settings_factory(openai_timeout=0.5, openai_max_retries=5, openai_total_timeout=1.0))
+    try:
+        fake_openai.enqueue(*[Reply.hang()] * 6)
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(LLMUnavailable):
+            await services.pipeline.analyse(WATER)
+        assert asyncio.get_running_loop().time() - started < 3
+        assert fake_openai.calls < 6  # it stopped retrying
+    finally:
+        await services.close()
+
+
 async def test_timeout_becomes_unavailable(settings_factory, fake_openai: FakeOpenAI) -> None:
     services = await Services.open(settings_factory(openai_timeout=0.3, openai_max_retries=0))
     try:

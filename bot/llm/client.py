@@ -6,6 +6,7 @@ module as one of the bot's error types from `bot.errors`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -77,6 +78,8 @@ class ChatClient:
     def __init__(self, settings: Settings) -> None:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         self.model = settings.openai_model
+        # The most one call may take, the SDK's retries included: a reader hears back within it.
+        self.total_timeout = settings.openai_total_timeout
         # The endpoint's context window: from the settings, lowered when the server says it is smaller.
         self.context_tokens = settings.context_tokens
         self._client = AsyncOpenAI(
@@ -100,12 +103,15 @@ class ChatClient:
     async def parse(self, messages: list[dict[str, str]], schema: type[T], max_output_tokens: int) -> Completion[T]:
         """Send one chat request with `schema` as strict structured output; return the validated object."""
         try:
-            completion = await self._client.chat.completions.parse(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=schema,
-                max_completion_tokens=max_output_tokens,
-            )
+            async with asyncio.timeout(self.total_timeout):
+                completion = await self._client.chat.completions.parse(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    response_format=schema,
+                    max_completion_tokens=max_output_tokens,
+                )
+        except TimeoutError as exc:
+            raise LLMUnavailable(f"the model endpoint did not answer within {self.total_timeout:.0f} s") from exc
         except openai.LengthFinishReasonError as exc:
             raise OutputTruncated("the model's answer was cut off at the output limit") from exc
         except openai.ContentFilterFinishReasonError as exc:
