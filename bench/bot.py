@@ -10,7 +10,7 @@ from tests.articles import BANK, PORT, WATER
 from tests.conftest import run_bot
 from tests.fakes.telegram_api import Call, FakeTelegram
 
-CACHED_BUDGET = 0.050
+CACHED = 0.050  # DESIGN §5: a repeat forward answered in ≤ 50 ms
 PAUSE = 0.12  # between runs: ≤ 2 messages per run stay well under 30/s, so the rate limiter never delays a reply
 BASES = [WATER, BANK, PORT]
 
@@ -58,45 +58,29 @@ async def latency(stand: Stand, quick: bool) -> None:
     telegram, runs = stand.telegram, 10 if quick else 50
     await forward(telegram, 9_001, variant(WATER, -1), final=True)  # warm-up: connections, lazy imports
     await forward(telegram, 9_002, variant(WATER, -1), final=False)
-    throttled, calls = telegram.throttled, stand.openai.calls
+    throttled, llm = telegram.throttled, stand.openai.calls
     placeholder, brief = [], []
     for i in range(runs):
         first, done = await forward(telegram, 10_000 + i, variant(BASES[i % 3], i), final=True)
         placeholder.append(first)
         brief.append(done)
         await asyncio.sleep(PAUSE)
-    row(f"cold: update → first message, the '⏳' placeholder ({runs} runs)", p50_p99(placeholder))
-    row(
-        "cold: update → final brief (placeholder edited)",
-        p50_p99(brief),
-        "bot overhead ≤ 20 ms p50",
-        percentile(brief, 50) <= 0.020,
-    )
-    note(f"model latency 0; {stand.openai.calls - calls} LLM calls for {runs} new articles (one each)")
-    repeat, cached = variant(WATER, 0), []
-    calls = stand.openai.calls
+    row(f"cold: update → the '⏳' placeholder ({runs} new articles)", p50_p99(placeholder))
+    row("cold: update → final brief (the placeholder edited)", p50_p99(brief))
+    note(f"model latency 0; {stand.openai.calls - llm} LLM calls for {runs} new articles (one each); the final")
+    note("brief includes 2 Bot API round trips and the fakes' own work (their servers run in this process)")
+    repeat, cached, llm = variant(WATER, 0), [], stand.openai.calls
     for i in range(runs):
         first, _ = await forward(telegram, 20_000 + i, repeat, final=False)
         cached.append(first)
         await asyncio.sleep(PAUSE)
-    row(
-        f"cached: update → brief, a known article from new chats ({runs} runs)",
-        p50_p99(cached),
-        "≤ 50 ms",
-        percentile(cached, 50) <= CACHED_BUDGET,
-    )
-    note(
-        f"p99 {'within' if percentile(cached, 99) <= CACHED_BUDGET else 'OVER'} 50 ms; "
-        f"{stand.openai.calls - calls} LLM calls for the repeats (goal 0)"
-    )
-    note("measured from just before the update is queued on the fake Bot API to the arrival of the bot's")
-    note(f"sendMessage/editMessageText there (long polling included); one run every ≥ {PAUSE * 1000:.0f} ms")
-    row(
-        "429s provoked during the latency runs",
-        str(telegram.throttled - throttled),
-        "0",
-        telegram.throttled == throttled,
-    )
+    p50, p99 = percentile(cached, 50), percentile(cached, 99)
+    row(f"cached: update → brief ({runs} new chats, known article)", p50_p99(cached), "≤ 50 ms", p50 <= CACHED)
+    note(f"p99 {'within' if p99 <= CACHED else 'OVER'} 50 ms; {stand.openai.calls - llm} LLM calls for the repeats")
+    note("from just before the update is queued on the fake Bot API to the arrival there of the bot's")
+    note(f"sendMessage/editMessageText (long polling included); one run every ≥ {PAUSE * 1000:.0f} ms")
+    provoked = telegram.throttled - throttled
+    row("429s provoked during the latency runs", str(provoked), "0", provoked == 0)
 
 
 async def simultaneous(stand: Stand, chats: int) -> None:
@@ -114,22 +98,14 @@ async def simultaneous(stand: Stand, chats: int) -> None:
     sending = sum(1 for c in telegram.calls[start:] if c.ok and c.method in ("sendMessage", "editMessageText"))
     provoked = telegram.throttled - throttled
     other = len(telegram.rejected) - rejected - provoked
+    analysed = stand.openai.calls - llm
     row(f"{chats} chats forward a new article at once: all briefs in", f"{elapsed:.2f} s")
-    row(
-        "  briefs per second",
-        f"{chats / elapsed:.1f}/s = {sending / elapsed:.1f} Telegram messages/s",
-        "≤ 30 messages/s (Telegram)",
-        sending / elapsed <= 30.5,
-    )
-    note(f"each cold brief is 2 sending calls (placeholder + edit); per chat {p50_p99(took)}, max {ms(elapsed)}")
+    row("  briefs per second", f"{chats / elapsed:.1f}/s = {sending / elapsed:.1f} Telegram messages/s")
+    note(f"each cold brief is 2 sending calls (placeholder + edit); per chat {p50_p99(took)}, max {ms(elapsed)};")
+    note("Telegram's limit is a leaky bucket (a burst of 30, then 30/s): a short run may average above 30/s")
     row("  429s provoked (FakeTelegram enforce_rates=True)", str(provoked), "0", provoked == 0)
     row("  other rejected Bot API calls", str(other), "0", other == 0)
-    row(
-        "  LLM calls",
-        f"{stand.openai.calls - llm} for {chats} articles",
-        f"{chats} (one each)",
-        stand.openai.calls - llm == chats,
-    )
+    row("  LLM calls", f"{analysed} for {chats} articles", f"{chats} (one each)", analysed == chats)
 
 
 async def run(redis_url: str, quick: bool, chats: int) -> None:

@@ -134,11 +134,7 @@ async def memory(services: Services, redis_url: str) -> None:
     finally:
         client.close()
     total = int(analysis) + int(article)
-    row(
-        "Redis bytes per cached brief (WATER fixture)",
-        f"{total} B = analysis {analysis} + article {article}",
-        "(no budget)",
-    )
+    row("Redis bytes per cached brief (WATER fixture)", f"{total} B = analysis {analysis} + article {article}")
     note(
         f"≈ {total * 10_000 / 1e6:.0f} MB per 10,000 articles kept for CACHE_TTL_DAYS "
         f"({services.settings.cache_ttl_days:g} days); MEMORY USAGE, key and value included"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,14 +45,25 @@ def _inline_single_use(schema: dict[str, Any]) -> dict[str, Any]:
     return {"$defs": kept, **out} if kept else out
 
 
+_SCHEMAS: dict[tuple[type, str], str] = {}
+
+
 class _Strict(BaseModel):
     # extra="forbid" puts additionalProperties:false in the JSON schema, as strict output requires.
     model_config = ConfigDict(extra="forbid")
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The JSON schema sent to the model, without titles and descriptions (DESIGN §5 token budget)."""
-        return _inline_single_use(dict(_compact(super().model_json_schema(*args, **kwargs))))
+        """The JSON schema sent to the model, without titles and descriptions (DESIGN §5 token budget).
+
+        Built once per model (pydantic takes milliseconds to make it; the SDK asks on every call)
+        and returned as a fresh copy, since the SDK edits what it gets.
+        """
+        key = (cls, repr((args, sorted(kwargs.items()))))
+        if key not in _SCHEMAS:
+            schema = _inline_single_use(dict(_compact(super().model_json_schema(*args, **kwargs))))
+            _SCHEMAS[key] = json.dumps(schema)
+        return dict(json.loads(_SCHEMAS[key]))
 
 
 class Bilingual(_Strict):

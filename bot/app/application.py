@@ -24,6 +24,10 @@ GROUP_COMMANDS = ("brief", "lang", "subscribe", "unsubscribe", "digest", "help")
 # Updates are handled concurrently so one slow model call never holds up other chats.
 CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 5
+# Telegram allows about 30 messages a second overall and 20 a minute per group. The bot paces a
+# little below: requests that leave evenly spaced can still arrive bunched after network jitter.
+OVERALL_PER_SECOND = 28
+GROUP_PER_MINUTE = 19
 
 
 def file_url(base_url: str) -> str:
@@ -58,7 +62,11 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         .base_file_url(file_url(settings.telegram_base_url))
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=OVERALL_PER_SECOND, group_max_rate=GROUP_PER_MINUTE, max_retries=RATE_LIMIT_RETRIES
+            )
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot import text as textlib
@@ -10,6 +11,7 @@ from bot.models import Actor, Analysis, Article, Quote
 
 SAME_STORY = 0.5  # share of word 4-grams two articles must have in common to be one story
 ACTORS_PER_STORY = 3
+MAX_POSTINGS = 50  # a shingle in more articles than this is boilerplate, not a sign of the same story
 
 
 @dataclass
@@ -65,51 +67,93 @@ class Story:
         return max(quotes, key=lambda q: len(q.text)) if quotes else None
 
 
+class StoryIndex:
+    """Articles grouped into stories; more articles can be grouped in later without redoing the rest.
+
+    Digests reuse one index of the channels' posts for every subscriber and add each chat's own
+    articles to it. `shingles` caches each article's shingles by id (they never change).
+    """
+
+    def __init__(
+        self, items: list[Item], *, threshold: float = SAME_STORY, shingles: dict[str, set[int]] | None = None
+    ) -> None:
+        self.threshold = threshold
+        self._shingles = shingles if shingles is not None else {}
+        self._items: dict[str, list[Item]] = defaultdict(list)
+        self._parent: dict[str, str] = {}
+        self._postings: dict[int, list[str]] = defaultdict(list)
+        self._add(items, self._parent, self._items, self._postings)
+
+    def stories(self, extra: Sequence[Item] = ()) -> list[Story]:
+        """The stories of the indexed articles plus `extra` (the index itself is left unchanged)."""
+        parent = dict(self._parent)
+        items: dict[str, list[Item]] = defaultdict(list, {k: list(v) for k, v in self._items.items()})
+        if extra:
+            self._add(extra, parent, items, defaultdict(list), base=self._postings)
+        groups: dict[str, Story] = defaultdict(Story)
+        for article_id in parent:
+            groups[_find(parent, article_id)].items.extend(items[article_id])
+        return list(groups.values())
+
+    def _add(
+        self,
+        new: Sequence[Item],
+        parent: dict[str, str],
+        items: dict[str, list[Item]],
+        postings: dict[int, list[str]],
+        base: dict[int, list[str]] | None = None,
+    ) -> None:
+        """Place articles in stories; `postings` is written, `base` (the index's own) only read."""
+        for item in sorted(new, key=lambda i: i.received_at):
+            article_id = item.article.id
+            items[article_id].append(item)
+            if article_id in parent:
+                continue  # the same article again (another source): already placed
+            parent[article_id] = article_id
+            mine = self._shingles_of(item)
+            candidates: set[str] = set()
+            for shingle in mine:
+                members = postings[shingle]
+                shared = len(members) + (len(base.get(shingle, ())) if base is not None else 0)
+                if shared <= MAX_POSTINGS:  # boilerplate shared by everything says nothing
+                    candidates.update(members)
+                    if base is not None:
+                        candidates.update(base.get(shingle, ()))
+                members.append(article_id)
+            for other in candidates:
+                if (
+                    _find(parent, other) != _find(parent, article_id)
+                    and textlib.similarity(mine, self._shingles[other]) >= self.threshold
+                ):
+                    parent[_find(parent, article_id)] = _find(parent, other)
+
+    def _shingles_of(self, item: Item) -> set[int]:
+        cached = self._shingles.get(item.article.id)
+        if cached is None:
+            cached = self._shingles[item.article.id] = textlib.shingles(item.article.text)
+        return cached
+
+
+def _find(parent: dict[str, str], x: str) -> str:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def group_stories(items: list[Item], threshold: float = SAME_STORY) -> list[Story]:
     """Group articles into stories: the same fingerprint, or heavily overlapping text."""
-    unique: dict[str, Item] = {}
-    duplicates: dict[str, list[Item]] = defaultdict(list)
-    for item in sorted(items, key=lambda i: i.received_at):
-        duplicates[item.article.id].append(item)
-        unique.setdefault(item.article.id, item)
-    ids = list(unique)
-    parent = {article_id: article_id for article_id in ids}
+    return StoryIndex(items, threshold=threshold).stories()
 
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
-    shingles = {article_id: textlib.shingles(unique[article_id].article.text) for article_id in ids}
-    # Compare only articles that share at least one shingle (an inverted index, not all pairs).
-    postings: dict[int, list[str]] = defaultdict(list)
-    for article_id in ids:
-        for shingle in shingles[article_id]:
-            postings[shingle].append(article_id)
-    checked: set[tuple[str, str]] = set()
-    for members in postings.values():
-        if len(members) > 50:
-            continue  # boilerplate shared by everything says nothing about the story
-        for i, a in enumerate(members):
-            for b in members[i + 1 :]:
-                pair = (a, b) if a < b else (b, a)
-                if pair in checked:
-                    continue
-                checked.add(pair)
-                if find(a) != find(b) and textlib.similarity(shingles[a], shingles[b]) >= threshold:
-                    parent[find(a)] = find(b)
-    stories: dict[str, Story] = defaultdict(Story)
-    for article_id in ids:
-        stories[find(article_id)].items.extend(duplicates[article_id])
-    return list(stories.values())
+def rank(stories: list[Story], limit: int) -> list[Story]:
+    """Most sources first, then most recent; at most `limit`."""
+    return sorted(stories, key=lambda story: (-story.sources, -story.latest))[:limit]
 
 
 def top_stories(items: list[Item], limit: int) -> list[Story]:
     """The day's stories, most sources first, then most recent; at most `limit`."""
-    stories = group_stories(items)
-    stories.sort(key=lambda story: (-story.sources, -story.latest))
-    return stories[:limit]
+    return rank(group_stories(items), limit)
 
 
 def first_sentence(text: str) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.digest.compose import Item, Story, top_stories
+from bot.digest.compose import Item, Story, StoryIndex, rank
 from bot.digest.schedule import local_day, next_due, parse_subscribe_args
 from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed, NabaError
 from bot.models import Lang, Subscription
@@ -20,7 +20,8 @@ from bot.store.base import Entry
 log = logging.getLogger(__name__)
 
 DAY = 86_400
-SEND_CONCURRENCY = 32  # digests in flight at once; Telegram's pace is kept by the bot's rate limiter
+SEND_CONCURRENCY = 32
+DUE_PAGE = 1000  # digests in flight at once; Telegram's pace is kept by the bot's rate limiter
 
 # Sends one chat's digest (raises ChatUnreachable, ChatMoved or DeliveryFailed).
 Deliver = Callable[[Subscription, list[Story], str], Awaitable[None]]
@@ -35,6 +36,7 @@ class Digests:
         self.pipeline = pipeline
         self.max_stories = settings.digest_max_stories
         self._running = asyncio.Lock()
+        self._shingles: dict[str, set[int]] = {}  # per run: each article's shingles are computed once
         self.clock = clock
 
     async def subscribe(
@@ -62,18 +64,18 @@ class Digests:
         return await self.store.delete_subscription(chat_id)
 
     async def stories(
-        self, chat_id: int, now: float | None = None, *, channel: list[Item] | None = None
+        self, chat_id: int, now: float | None = None, *, channel: StoryIndex | None = None
     ) -> list[Story]:
         """The last 24 hours of a chat's articles and the channels' posts, grouped and ordered."""
         now = now or self.clock.now().timestamp()
-        mine = await self.store.chat_articles(chat_id, now - DAY)
-        items = await self._items(mine)
-        items += channel if channel is not None else await self.channel_items(now)
-        return top_stories(items, self.max_stories)
+        mine = await self._items(await self.store.chat_articles(chat_id, now - DAY))
+        index = channel if channel is not None else await self.channel_index(now)
+        return rank(index.stories(mine), self.max_stories)
 
-    async def channel_items(self, now: float) -> list[Item]:
-        """Posts of the channels the bot is in (analysed now if they were not yet: once per post)."""
-        return await self._items(await self.store.channel_articles(now - DAY), analyse_missing=True)
+    async def channel_index(self, now: float) -> StoryIndex:
+        """The channels' posts of the last 24 hours, grouped (analysed now if they were not yet: once per post)."""
+        items = await self._items(await self.store.channel_articles(now - DAY), analyse_missing=True)
+        return StoryIndex(items, shingles=self._shingles)
 
     async def _items(self, entries: list[Entry], *, analyse_missing: bool = False) -> list[Item]:
         namespace = self.pipeline.analyser.cache_namespace
@@ -99,24 +101,33 @@ class Digests:
             return 0  # the previous run is still sending
         async with self._running:
             now = now or self.clock.now()
-            due = await self.store.due_subscriptions(now.timestamp())
-            if not due:
-                return 0
-            channel = await self.channel_items(now.timestamp())
+            channel: StoryIndex | None = None
             gate = asyncio.Semaphore(SEND_CONCURRENCY)
+            sent = 0
+            tried: set[int] = set()
+            while True:  # in pages: a page's chats are rescheduled as they are served
+                page = await self.store.due_subscriptions(now.timestamp(), DUE_PAGE)
+                due = [(chat, at) for chat, at in page if chat not in tried]
+                if not due:
+                    break
+                tried.update(chat for chat, _ in due)
+                if channel is None:
+                    channel = await self.channel_index(now.timestamp())
 
-            async def one(chat_id: int, due_at: float) -> bool:
-                async with gate:
-                    return await self._send_one(chat_id, due_at, now, channel, deliver)
+                async def one(chat_id: int, due_at: float, index: StoryIndex = channel) -> bool:
+                    async with gate:
+                        return await self._send_one(chat_id, due_at, now, index, deliver)
 
-            results = await asyncio.gather(*(one(chat, at) for chat, at in due), return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException):
-                    log.error("a digest failed", exc_info=result)
-            return sum(1 for result in results if result is True)
+                results = await asyncio.gather(*(one(chat, at) for chat, at in due), return_exceptions=True)
+                for result in results:
+                    if isinstance(result, BaseException):
+                        log.error("a digest failed", exc_info=result)
+                sent += sum(1 for result in results if result is True)
+            self._shingles.clear()
+            return sent
 
     async def _send_one(
-        self, chat_id: int, due_at: float, now: datetime, channel: list[Item], deliver: Deliver
+        self, chat_id: int, due_at: float, now: datetime, channel: StoryIndex, deliver: Deliver
     ) -> bool:
         subscription = await self.store.get_subscription(chat_id)
         if subscription is None:

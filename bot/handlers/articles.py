@@ -64,15 +64,16 @@ async def brief(
 ) -> None:
     """Analyse (or fetch and analyse) and reply with the brief and its buttons."""
     services = context.bot_data.services
-    user = reply.message.from_user
+    user_id = reply.message.from_user.id if reply.message.from_user else None
     try:
         result: Brief | None = None if link else await services.intake.cached(text, source)
         if result is None:
-            await reply.working()
-            if link:
-                result = await services.intake.brief_link(text, user_id=user.id if user else None)
-            else:
-                result = await services.intake.brief_text(text, source, user_id=user.id if user else None)
+            # Show the placeholder while the work goes on, not before it starts.
+            async with reply.working_meanwhile():
+                if link:
+                    result = await services.intake.brief_link(text, user_id=user_id)
+                else:
+                    result = await services.intake.brief_text(text, source, user_id=user_id)
     except NabaError as exc:
         await reply.fail(exc)
         return

@@ -190,6 +190,15 @@ class Reply:
                 await send(self.context, self.message.chat_id, notice(self.lang, key), reply_to=self.message.message_id)
             )[0]
 
+    @contextlib.asynccontextmanager
+    async def working_meanwhile(self, key: str = "working") -> AsyncIterator[None]:
+        """Send the placeholder concurrently with the block; it is in place before the block's result is shown."""
+        task = asyncio.create_task(self.working(key))
+        try:
+            yield
+        finally:
+            await task
+
     async def show(self, messages: Sequence[rich.Message], keyboard: Keyboard | None = None) -> list[Message]:
         """Put the result in place of the placeholder (and send any further parts); buttons go on the last."""
         chat_id = self.message.chat_id
