@@ -14,6 +14,7 @@ import hashlib
 import math
 import re
 import unicodedata
+import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cached_property
@@ -303,7 +304,9 @@ def shingles(text: str, size: int = 4) -> set[int]:
         raise ValueError("size must be at least 1")
     words = _content_key(text).split()
     grams = (" ".join(words[i : i + size]) for i in range(max(len(words) - size + 1, 1 if words else 0)))
-    return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams}
+    # CRC-32: stable across processes and several times cheaper than a cryptographic hash; a rare
+    # collision only nudges a similarity score.
+    return {zlib.crc32(g.encode()) for g in grams}
 
 
 def similarity(a: set[int], b: set[int]) -> float:
