@@ -371,3 +371,50 @@ async def test_secrets_never_reach_the_logs(
     assert text  # something was logged
     assert telegram.token not in text and "TEST-TOKEN" not in text
     assert "0123456789abcdef" not in text
+
+
+async def test_start_and_help_in_the_users_language(bot: RunningBot, telegram: FakeTelegram) -> None:
+    telegram.send_command(USER, "start")
+    [start] = await replies(telegram, USER)
+    assert start.text.startswith(RLM + "أهلاً بك في نبأ!")
+    telegram.send_command(8008, "help", language_code="en")
+    [help_text] = await replies(telegram, 8008)
+    assert help_text.text.startswith("What Naba does")
+    assert "/subscribe" in help_text.text and "Example:" in help_text.text
+
+
+async def test_forget_deletes_what_is_kept(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI, redis_url: str
+) -> None:
+    import redis
+
+    telegram.send_command(USER, "lang", "en")
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL)
+    await replies(telegram, USER, 2)
+    telegram.send_command(USER, "subscribe", "08:00")
+    await replies(telegram, USER, 3)
+    telegram.send_command(USER, "forget")
+    messages = await replies(telegram, USER, 4)
+    assert messages[-1].text.startswith("Done: I deleted")
+    client = redis.Redis.from_url(redis_url)
+    try:
+        left = [k.decode() for k in client.keys("naba:*")]
+    finally:
+        client.close()
+    # No key of that user or chat is left but the token counters (accounting, no content; they expire).
+    assert [k for k in left if f":{USER}" in k] == [k for k in left if k.startswith("naba:usage:") and f":{USER}" in k]
+    assert any(k.startswith("naba:analysis:") for k in left)  # the shared cache stays
+    telegram.send_text(USER, "ما هذا؟")  # the chat's latest article is forgotten too
+    messages = await replies(telegram, USER, 5)
+    assert "أرسل إليّ خبراً أولاً" in messages[-1].text  # and the language choice is back to Telegram's
+
+
+async def test_allowed_users_only(bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI) -> None:
+    async with run_bot(bot_settings(allowed_user_ids="1001, 1002"), telegram):
+        telegram.send_text(9009, WATER, forward_origin=CHANNEL, language_code="en")
+        [refusal] = await replies(telegram, 9009)
+        telegram.send_text(USER, WATER, forward_origin=CHANNEL)
+        [brief] = await replies(telegram, USER)
+    assert refusal.text == "Sorry, this bot is private."
+    assert "📰" in brief.text
+    assert fake_openai.calls == 1

@@ -245,3 +245,14 @@ async def test_five_hundred_subscribers_at_the_same_minute(
     assert missing == []
     assert telegram.throttled == 0
     assert fake_openai.calls == 1
+
+
+async def test_removing_the_bot_ends_the_subscription(bot: RunningBot, telegram: FakeTelegram) -> None:
+    telegram.send_command(USER, "subscribe", "08:00")
+    await replies(telegram, USER)
+    telegram.my_chat_member(USER, "kicked", old_status="member")  # the user blocked the bot
+    for _ in range(100):  # the update is handled asynchronously
+        if await bot.services.store.get_subscription(USER) is None:
+            break
+        await asyncio.sleep(0.05)
+    assert await bot.services.store.get_subscription(USER) is None
