@@ -418,3 +418,17 @@ async def test_allowed_users_only(bot_settings, telegram: FakeTelegram, fake_ope
     assert refusal.text == "Sorry, this bot is private."
     assert "📰" in brief.text
     assert fake_openai.calls == 1
+
+
+async def test_ask_button_in_a_group_only_tells_who_pressed(bot: RunningBot, telegram: FakeTelegram) -> None:
+    telegram.register_chat(GROUP, "supergroup", title="غرفة الأخبار")
+    post = telegram.send_text(GROUP, BANK, user_id=USER, forward_origin=CHANNEL)
+    telegram.send_command(GROUP, "brief", user_id=USER, reply_to_message_id=post["message_id"])
+    [brief] = await replies(telegram, GROUP)
+    callback = telegram.press_button(GROUP, brief.message_id, "ask", user_id=2002, language_code="en")
+    await telegram.wait_for(lambda: callback in telegram.callback_answers)
+    answer = telegram.callback_answers[callback]
+    assert answer["text"] == "Reply to the brief with your question about the article."
+    assert str(answer.get("show_alert")).lower() == "true"
+    await asyncio.sleep(0.2)
+    assert len(telegram.bot_messages(GROUP)) == 1  # no forced reply opened for the whole group

@@ -256,3 +256,29 @@ async def test_removing_the_bot_ends_the_subscription(bot: RunningBot, telegram:
             break
         await asyncio.sleep(0.05)
     assert await bot.services.store.get_subscription(USER) is None
+
+
+async def test_group_upgraded_to_supergroup_keeps_its_digest(bot: RunningBot, telegram: FakeTelegram) -> None:
+    group, supergroup = -4003, -1004003
+    telegram.register_chat(group, "group", title="مجموعة")
+    telegram.make_admin(group, USER)
+    telegram.send_command(group, "subscribe", "08:00 UTC", user_id=USER)
+    await replies(telegram, group)
+    # Telegram's service message in the old group: "migrated to" the new supergroup id.
+    telegram.push_update(
+        {
+            "message": {
+                "message_id": 99,
+                "date": 1700000000,
+                "chat": {"id": group, "type": "group", "title": "مجموعة"},
+                "migrate_to_chat_id": supergroup,
+            }
+        }
+    )
+    for _ in range(100):
+        if await bot.services.store.get_subscription(supergroup) is not None:
+            break
+        await asyncio.sleep(0.05)
+    moved = await bot.services.store.get_subscription(supergroup)
+    assert moved is not None and moved.time == "08:00"
+    assert await bot.services.store.get_subscription(group) is None

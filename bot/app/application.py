@@ -40,20 +40,19 @@ def command_list(lang: Lang, names: tuple[str, ...]) -> list[BotCommand]:
     return [BotCommand(name, t(lang, f"command_{name}")) for name in names]
 
 
-def build_application(settings: Settings, services: Services | None = None) -> Application:
+def build_application(settings: Settings) -> Application:
     """The Application with its rate limiter, handlers and lifecycle hooks (services opened in post_init)."""
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (ask @BotFather for one)")
 
     async def post_init(application: Application) -> None:
-        application.bot_data.services = services or await Services.open(settings)
+        application.bot_data.services = await Services.open(settings)
         await set_commands(application)
         schedule(application)
         log.info("Naba is up as @%s", application.bot.username)
 
     async def post_shutdown(application: Application) -> None:
-        if services is None:
-            await application.bot_data.services.close()
+        await application.bot_data.services.close()
 
     application = (
         ApplicationBuilder()

@@ -49,7 +49,7 @@ class Services:
             pipeline=pipeline,
             fetcher=fetcher,
             intake=Intake(store, pipeline, fetcher, clock),
-            qa=QuestionAnswering(store, Answerer(chat, settings), analyser.cache_namespace),
+            qa=QuestionAnswering(store, Answerer(chat, settings), pipeline),
             digests=Digests(settings, store, pipeline, clock),
             clock=clock,
         )

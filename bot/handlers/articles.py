@@ -65,15 +65,17 @@ async def brief(
     """Analyse (or fetch and analyse) and reply with the brief and its buttons."""
     services = context.bot_data.services
     user_id = reply.message.from_user.id if reply.message.from_user else None
+    intake = services.intake
     try:
-        result: Brief | None = None if link else await services.intake.cached(text, source)
+        article = None if link else intake.prepare(text, source)
+        result: Brief | None = await intake.cached(article) if article else None
         if result is None:
             # Show the placeholder while the work goes on, not before it starts.
             async with reply.working_meanwhile():
-                if link:
-                    result = await services.intake.brief_link(text, user_id=user_id)
+                if article is None:
+                    result = await intake.brief_link(text, user_id=user_id)
                 else:
-                    result = await services.intake.brief_text(text, source, user_id=user_id)
+                    result = await intake.brief_article(article, user_id=user_id)
     except NabaError as exc:
         await reply.fail(exc)
         return

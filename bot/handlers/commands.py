@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Update
@@ -92,4 +91,4 @@ async def on_error(update: object, context: Context) -> None:
         lang = await io.language(update, context)
         await io.send(context, update.effective_chat.id, notice(lang, "error_generic"))
     except Exception:
-        log.warning("could not tell chat %s about the error", html.escape(str(update.effective_chat.id)))
+        log.warning("could not tell chat %s about the error", update.effective_chat.id)

@@ -87,6 +87,20 @@ class ArticlePipeline:
             seconds=time.perf_counter() - started,
         )
 
+    async def cached_brief(self, article: Article) -> Brief | None:
+        """The brief of a prepared article if it is already cached (never calls the model)."""
+        if await self.store.get_analysis(self.analyser.cache_namespace, article.id) is None:
+            return None
+        return await self.brief(article)
+
+    async def stored(self, article_id: str) -> tuple[Article, CachedAnalysis] | None:
+        """A stored article with its cached analysis (both expire with CACHE_TTL_DAYS)."""
+        article = await self.store.get_article(article_id)
+        cached = await self.store.get_analysis(self.analyser.cache_namespace, article_id)
+        if article is None or cached is None:
+            return None
+        return article, cached
+
     async def _single_flight(
         self, namespace: str, article: Article, text_sha: str, user_id: int | None
     ) -> tuple[CachedAnalysis, Usage]:

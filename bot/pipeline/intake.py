@@ -126,17 +126,17 @@ class Intake:
         parts.sort(key=lambda p: p["id"])
         return Joined("\n\n".join(p["text"] for p in parts), [p["id"] for p in parts])
 
-    async def cached(self, text: str, source: Source) -> Brief | None:
-        """The brief of an article already analysed, without calling the model (None if not cached)."""
-        article = self.pipeline.prepare(text, source)
-        cached = await self.store.get_analysis(self.pipeline.analyser.cache_namespace, article.id)
-        if cached is None:
-            return None
-        return await self.pipeline.brief(article)
+    def prepare(self, text: str, source: Source) -> Article:
+        """Check and tidy a post into an Article (raises InputError subclasses for bad input)."""
+        return self.pipeline.prepare(text, source)
 
-    async def brief_text(self, text: str, source: Source, *, user_id: int | None) -> Brief:
-        """The brief of a pasted or forwarded article."""
-        return await self.pipeline.analyse(text, source=source, user_id=user_id)
+    async def cached(self, article: Article) -> Brief | None:
+        """The brief of an article already analysed, without calling the model (None if not cached)."""
+        return await self.pipeline.cached_brief(article)
+
+    async def brief_article(self, article: Article, *, user_id: int | None) -> Brief:
+        """The brief of a pasted or forwarded article (one model call if it is new)."""
+        return await self.pipeline.brief(article, user_id=user_id)
 
     async def brief_link(self, text: str, *, user_id: int | None) -> Brief:
         """Fetch the linked page and brief its article."""
@@ -160,9 +160,6 @@ class Intake:
         return await self.stored(article_id) if article_id else None
 
     async def stored(self, article_id: str) -> tuple[Article, Analysis] | None:
-        """A stored article with its cached analysis."""
-        article = await self.store.get_article(article_id)
-        cached = await self.store.get_analysis(self.pipeline.analyser.cache_namespace, article_id)
-        if article is None or cached is None:
-            return None
-        return article, cached.grounded
+        """A stored article with its grounded analysis."""
+        found = await self.pipeline.stored(article_id)
+        return (found[0], found[1].grounded) if found else None

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from bot import text as textlib
 from bot.errors import NabaError
 from bot.llm.answer import Answerer
-from bot.models import Analysis, Article, Lang, Turn, Usage
+from bot.models import Analysis, Lang, Turn, Usage
+from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,10 @@ def brief_text(analysis: Analysis, lang: Lang) -> str:
 class QuestionAnswering:
     """Answers follow-up questions about stored articles and keeps each thread's history."""
 
-    def __init__(self, store: Store, answerer: Answerer, namespace: str) -> None:
+    def __init__(self, store: Store, answerer: Answerer, pipeline: ArticlePipeline) -> None:
         self.store = store
         self.answerer = answerer
-        self.namespace = namespace
+        self.pipeline = pipeline
 
     async def ask(
         self, chat_id: int, article_id: str, question: str, lang: Lang, user_id: int | None = None
@@ -85,10 +86,10 @@ class QuestionAnswering:
         question = question.strip()
         if len(question) > MAX_QUESTION_CHARS:
             raise QuestionTooLong("question too long", limit=MAX_QUESTION_CHARS)
-        article = await self.store.get_article(article_id)
-        cached = await self.store.get_analysis(self.namespace, article_id)
-        if article is None or cached is None:
+        found = await self.pipeline.stored(article_id)
+        if found is None:
             raise ArticleGone("the article is no longer stored")
+        article, cached = found
         history = await self.store.get_thread(chat_id, article_id)
         answer, usage = await self.answerer.answer(
             article.text, brief_text(cached.grounded, lang), history, question, lang
@@ -97,7 +98,3 @@ class QuestionAnswering:
         await self.store.add_turn(chat_id, article_id, Turn(question=question, answer=text))
         await self.store.add_usage(usage, user_id)
         return AnswerResult(text=text, answered=answer.answered, quotes=quotes, usage=usage)
-
-    async def article(self, article_id: str) -> Article | None:
-        """A stored article."""
-        return await self.store.get_article(article_id)

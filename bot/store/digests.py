@@ -57,10 +57,6 @@ class DigestData(StoreBase):
         """Move a subscription's next digest (only if the subscription still exists)."""
         await self.redis.run(lambda r: r.zadd(keys.subscriptions_due(), {str(chat_id): due}, xx=True), None)
 
-    async def count_subscriptions(self) -> int:
-        """How many chats are subscribed."""
-        return int(await self.redis.run(lambda r: r.zcard(keys.subscriptions_due()), 0))
-
     async def claim_digest(self, chat_id: int, day: str) -> bool:
         """Take the right to send a chat's digest for a local day; False if sent or being sent elsewhere."""
         key = keys.digest_sent(chat_id, day)

@@ -34,7 +34,3 @@ class EmbeddedValkey:
     async def stop(self) -> None:
         """Stop the server; its data stays in the folder."""
         await asyncio.to_thread(self._server.stop)
-
-    def kill(self) -> None:
-        """Stop the server abruptly (tests use it to simulate Redis going away)."""
-        self._server.terminate()
