@@ -56,7 +56,11 @@ def _id_list(value: object) -> object:
 class Settings(BaseSettings):
     """Everything the bot can be configured with; `.env.example` documents each key."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`OPENAI_BASE_URL=` in .env, or an empty variable) means "not set": the default
+    # applies, so a freshly copied .env.example is valid as it stands.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True, str_strip_whitespace=True
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -86,6 +90,14 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(default=15.0, gt=0)
     digest_max_stories: int = Field(default=10, ge=1, le=50)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("telegram_bot_token", "openai_api_key", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_secret(cls, value: object) -> object:
+        # A pasted secret often carries a space or newline; one of only spaces is no secret at all.
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
 
     @field_validator("allowed_user_ids", "admin_user_ids", mode="before")
     @classmethod
@@ -118,6 +130,13 @@ class Settings(BaseSettings):
     def _base_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix:// (e.g. redis://localhost:6379/0)")
         return value
 
     @model_validator(mode="after")
