@@ -1,20 +1,63 @@
-"""The composition root: builds every service once from the settings, and closes them."""
+"""The composition root: builds every service once from the settings, and closes them.
+
+`Core` is the article pipeline and what it stands on (all `naba analyze` and `naba eval` need);
+`Services` adds what the bot needs on top. Modules only the bot uses (link fetching, digests,
+follow-up questions) are imported when the bot opens its services, so a command line run does not
+pay for them; the model client and tiktoken load themselves on the first model call.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
-from bot.clock import Clock
 from bot.config import Settings
-from bot.digest.service import Digests
 from bot.llm.analyse import Analyser
-from bot.llm.answer import Answerer
 from bot.llm.client import ChatClient
+from bot.models import Article, Source
 from bot.pipeline.analyse import ArticlePipeline
-from bot.pipeline.fetch import Fetcher
-from bot.pipeline.intake import Intake
-from bot.pipeline.qa import QuestionAnswering
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.digest.service import Digests
+    from bot.pipeline.fetch import Fetcher
+    from bot.pipeline.intake import Intake
+    from bot.pipeline.qa import QuestionAnswering
+
+
+def check_article(settings: Settings, text: str, source: Source | None = None) -> Article:
+    """The pipeline's own input checks (empty, too long, too short), with nothing opened or loaded.
+
+    `ArticlePipeline.prepare` reads only the settings, so a pipeline without a store or a model does
+    it; raises the same InputError subclasses as the real pipeline.
+    """
+    idle = ArticlePipeline(settings, cast(Store, None), cast(Analyser, None))
+    return idle.prepare(text, source)
+
+
+@dataclass
+class Core:
+    """The article pipeline with its store, model client and analyser."""
+
+    settings: Settings
+    store: Store
+    chat: ChatClient
+    analyser: Analyser
+    pipeline: ArticlePipeline
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Core:
+        """Connect to Redis (or start the embedded server); the model client connects on its first call."""
+        store = await Store.open(settings)
+        chat = ChatClient(settings)
+        analyser = Analyser(chat, settings)
+        return cls(settings, store, chat, analyser, ArticlePipeline(settings, store, analyser))
+
+    async def close(self) -> None:
+        """Close the model client and the store."""
+        await self.chat.close()
+        await self.store.close()
 
 
 @dataclass
@@ -35,17 +78,22 @@ class Services:
     @classmethod
     async def open(cls, settings: Settings) -> Services:
         """Connect to Redis (or start the embedded server) and build the LLM client and the pipeline."""
-        store = await Store.open(settings)
-        chat = ChatClient(settings)
-        analyser = Analyser(chat, settings)
-        pipeline = ArticlePipeline(settings, store, analyser)
+        from bot.clock import Clock
+        from bot.digest.service import Digests
+        from bot.llm.answer import Answerer
+        from bot.pipeline.fetch import Fetcher
+        from bot.pipeline.intake import Intake
+        from bot.pipeline.qa import QuestionAnswering
+
+        core = await Core.open(settings)
+        store, chat, pipeline = core.store, core.chat, core.pipeline
         fetcher = Fetcher(settings)
         clock = Clock()
         return cls(
             settings=settings,
             store=store,
             chat=chat,
-            analyser=analyser,
+            analyser=core.analyser,
             pipeline=pipeline,
             fetcher=fetcher,
             intake=Intake(store, pipeline, fetcher, clock),

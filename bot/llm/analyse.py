@@ -7,6 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 from bot import text as textlib
@@ -44,9 +45,11 @@ class Analyser:
         self.merge_prompt: Prompt = load_prompt("merge")
         self.counter = TokenCounter(settings.openai_model)
         self.max_output_tokens = settings.openai_max_output_tokens
-        self.overhead = self.counter.count_messages(self.prompt.render(article="")) + self.counter.count(
-            schema_json(Analysis)
-        )
+
+    @cached_property
+    def overhead(self) -> int:
+        """Prompt tokens of everything but the article (counted on first need: it loads tiktoken and the SDK)."""
+        return self.counter.count_messages(self.prompt.render(article="")) + self.counter.count(schema_json(Analysis))
 
     @property
     def cache_namespace(self) -> str:

@@ -1,7 +1,9 @@
 """The OpenAI-compatible chat client: the only module that imports `openai`.
 
 Retries and timeouts are the SDK's own (`max_retries`, `timeout`); every failure leaves this
-module as one of the bot's error types from `bot.errors`.
+module as one of the bot's error types from `bot.errors`. The SDK takes about a second to import,
+so it is imported on the first request (or schema), not with this module: a command that refuses
+its input or answers from the cache never loads it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,9 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import openai
 import pydantic
-from openai import AsyncOpenAI
-from openai.lib._pydantic import to_strict_json_schema
 
 from bot.config import Settings
 from bot.errors import (
@@ -28,6 +27,10 @@ from bot.errors import (
     LLMUnavailable,
 )
 from bot.models import Usage
+
+if TYPE_CHECKING:
+    import openai
+    from openai import AsyncOpenAI
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,8 @@ class Completion(Generic[T]):
 
 def schema_json(schema: type[pydantic.BaseModel]) -> str:
     """The strict JSON schema the SDK sends for `schema`, compact (to count its tokens)."""
+    from openai.lib._pydantic import to_strict_json_schema
+
     return json.dumps(to_strict_json_schema(schema), separators=(",", ":"), ensure_ascii=False)
 
 
@@ -82,13 +87,23 @@ class ChatClient:
         self.total_timeout = settings.openai_total_timeout
         # The endpoint's context window: from the settings, lowered when the server says it is smaller.
         self.context_tokens = settings.context_tokens
-        self._client = AsyncOpenAI(
+        self._options: dict[str, Any] = {
             # Local servers (Ollama, llama.cpp) accept any key; the SDK insists on one.
-            api_key=key or "not-needed",
-            base_url=str(settings.openai_base_url) if settings.openai_base_url else None,
-            timeout=settings.openai_timeout,
-            max_retries=settings.openai_max_retries,
-        )
+            "api_key": key or "not-needed",
+            "base_url": str(settings.openai_base_url) if settings.openai_base_url else None,
+            "timeout": settings.openai_timeout,
+            "max_retries": settings.openai_max_retries,
+        }
+        self._sdk: AsyncOpenAI | None = None
+
+    @property
+    def _client(self) -> AsyncOpenAI:
+        """The SDK client, made (and the SDK imported) on first use."""
+        if self._sdk is None:
+            from openai import AsyncOpenAI
+
+            self._sdk = AsyncOpenAI(**self._options)
+        return self._sdk
 
     def learn_context(self, limit: int) -> None:
         """Remember a smaller context window the server reported."""
@@ -97,11 +112,14 @@ class ChatClient:
             self.context_tokens = limit
 
     async def close(self) -> None:
-        """Close the HTTP connection pool."""
-        await self._client.close()
+        """Close the HTTP connection pool (if a request ever opened one)."""
+        if self._sdk is not None:
+            await self._sdk.close()
 
     async def parse(self, messages: list[dict[str, str]], schema: type[T], max_output_tokens: int) -> Completion[T]:
         """Send one chat request with `schema` as strict structured output; return the validated object."""
+        import openai
+
         try:
             async with asyncio.timeout(self.total_timeout):
                 completion = await self._client.chat.completions.parse(
@@ -137,6 +155,8 @@ class ChatClient:
 
 def _translate(exc: openai.OpenAIError) -> LLMError:
     """Map an SDK error (after the SDK's own retries) to one of the bot's error types."""
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return LLMUnavailable("the model endpoint timed out")
     if isinstance(exc, openai.APIConnectionError):

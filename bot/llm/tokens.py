@@ -1,14 +1,20 @@
-"""Token counting with tiktoken, and splitting an article into parts that fit a token budget."""
+"""Token counting with tiktoken, and splitting an article into parts that fit a token budget.
+
+tiktoken and its encoding file (about a second to import and load) are loaded on the first count,
+not on import: a command that refuses its input or answers from the cache never needs them.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import lru_cache
-
-import tiktoken
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 from bot import text as textlib
+
+if TYPE_CHECKING:
+    import tiktoken
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +25,9 @@ TOKENS_PER_REPLY = 3
 
 
 @lru_cache(maxsize=8)
-def _encoding(model: str) -> tiktoken.Encoding | None:
+def _load_encoding(model: str) -> tiktoken.Encoding | None:
+    import tiktoken
+
     try:
         return tiktoken.encoding_for_model(model)
     except KeyError:
@@ -43,7 +51,10 @@ class TokenCounter:
 
     def __init__(self, model: str) -> None:
         self.model = model
-        self._encoding = _encoding(model)
+
+    @cached_property
+    def _encoding(self) -> tiktoken.Encoding | None:
+        return _load_encoding(self.model)
 
     @property
     def exact(self) -> bool:
