@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,32 +17,39 @@ from bot.models import Analysis
 from tests.articles import BANK, PORT, WATER, WATER_QUOTES
 from tests.conftest import REPO, SHARED
 from tests.fakes.openai_api import FakeOpenAI, Reply
+from tests.fakes.telegram_api import FakeTelegram
+
+
+def _environment(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path, **env: str) -> dict[str, str]:
+    """A clean environment aimed at the fakes; an empty value in `env` removes that variable."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR", ""),
+        "OPENAI_API_KEY": "sk-test-key-0123456789abcdef",
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "OPENAI_MAX_RETRIES": "0",
+        "REDIS_URL": redis_url,
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    environment.update(env)
+    return {k: v for k, v in environment.items() if v}
 
 
 @pytest.fixture
 def naba(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Run `python -m bot …` in a clean environment aimed at the fakes."""
+    """Run `python -m bot …` in a clean environment aimed at the fakes (`python_options` go before -m)."""
 
-    def run(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-        environment = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(REPO),
-            "TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR", ""),
-            "OPENAI_API_KEY": "sk-test-key-0123456789abcdef",
-            "OPENAI_BASE_URL": fake_openai.base_url,
-            "OPENAI_MAX_RETRIES": "0",
-            "REDIS_URL": redis_url,
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-        environment.update(env)
-        environment = {k: v for k, v in environment.items() if v}
+    def run(
+        *args: str, stdin: str | None = None, cwd: Path | None = None, python_options: tuple[str, ...] = (), **env: str
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
+            [sys.executable, *python_options, "-m", "bot", *args],
             input=stdin,
             capture_output=True,
             text=True,
-            env=environment,
-            cwd=tmp_path,
+            env=_environment(fake_openai, redis_url, tmp_path, **env),
+            cwd=cwd or tmp_path,
             timeout=60,
             check=False,
         )
@@ -246,3 +256,214 @@ def test_shared_eval_runs(naba) -> None:
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert len(report["articles"]) == 3 and report["total"]["quote_recall"] is not None
+
+
+# --- the first five minutes: a copied .env.example, `naba run` failing in one line -------------------
+
+SECRET_KEY = "sk-test-key-0123456789abcdef"
+WRONG_TOKEN = "424242:WRONG-token-WRONG-token-WRONG"
+
+
+def _one_clean_line(done: subprocess.CompletedProcess[str], *secrets: str) -> str:
+    """A failure as a user should see it: non-zero exit, one stderr line, no traceback, no secret."""
+    assert done.returncode != 0
+    _no_traceback(done)
+    for secret in (SECRET_KEY, *secrets):
+        assert secret not in done.stdout + done.stderr
+    return done.stderr.strip()
+
+
+def _copied_env_example(directory: Path, token: str) -> Path:
+    """What the README says to do: `cp .env.example .env`, then fill in the token and the API key."""
+    directory.mkdir(exist_ok=True)
+    text = (REPO / ".env.example").read_text(encoding="utf-8")
+    text = text.replace("\nTELEGRAM_BOT_TOKEN=\n", f"\nTELEGRAM_BOT_TOKEN={token}\n")
+    text = text.replace("\nOPENAI_API_KEY=\n", f"\nOPENAI_API_KEY={SECRET_KEY}\n")
+    assert token in text and SECRET_KEY in text, (
+        ".env.example no longer has empty TELEGRAM_BOT_TOKEN= / OPENAI_API_KEY="
+    )
+    (directory / ".env").write_text(text, encoding="utf-8")
+    return directory
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_copied_env_example_loads_and_analyzes(naba, tmp_path: Path, water_file: Path) -> None:
+    project = _copied_env_example(tmp_path / "project", WRONG_TOKEN)
+    script = (
+        "from bot.config import load_settings\n"
+        "s = load_settings()\n"
+        "print(s.openai_base_url, s.openai_context_tokens, s.webhook_url, s.webhook_secret, s.redis_url,"
+        " s.telegram_bot_token is not None, s.openai_api_key is not None, s.context_tokens)\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO)}
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=project, timeout=60, check=False
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["None", "None", "None", "None", "None", "True", "True", "128000"]
+
+    # The same .env for `naba analyze`; an empty REDIS_URL there means the embedded Valkey.
+    done = naba("analyze", str(water_file), cwd=project, OPENAI_API_KEY="", REDIS_URL="")
+    assert done.returncode == 0, done.stderr
+    assert "الملخص" in done.stdout and "1 LLM call" in done.stderr
+
+
+def test_run_with_a_copied_env_example_starts_and_stops(
+    fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path, telegram: FakeTelegram
+) -> None:
+    project = _copied_env_example(tmp_path / "project", telegram.token)
+    env = _environment(fake_openai, redis_url, tmp_path, OPENAI_API_KEY="", TELEGRAM_BASE_URL=telegram.base_url)
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not telegram.calls_to("getUpdates") and bot.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert telegram.calls_to("getUpdates"), "the bot did not start polling"
+        bot.send_signal(signal.SIGINT)
+        _, err = bot.communicate(timeout=30)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.communicate()
+    assert bot.returncode == 0, err.decode()
+    assert "Traceback" not in err.decode() and telegram.token not in err.decode()
+    assert [call.method for call in telegram.calls[:1]] == ["getMe"]
+
+
+def test_run_without_a_token_and_with_an_empty_one_say_the_same(naba) -> None:
+    missing = naba("run")
+    empty = naba("run", TELEGRAM_BOT_TOKEN="   ")
+    assert "TELEGRAM_BOT_TOKEN is not set" in _one_clean_line(missing)
+    assert _one_clean_line(empty) == missing.stderr.strip()
+
+
+def test_run_with_a_rejected_token_is_one_line_without_the_token(naba, telegram: FakeTelegram) -> None:
+    done = naba("run", TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_BASE_URL=telegram.base_url)
+    line = _one_clean_line(done, WRONG_TOKEN, "WRONG-token")
+    assert "rejected TELEGRAM_BOT_TOKEN" in line and "@BotFather" in line
+    assert [call.status for call in telegram.calls_to("getMe")] == [401]
+    # Debug logs say more, but never the token either.
+    debug = naba("run", TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_BASE_URL=telegram.base_url, LOG_LEVEL="DEBUG")
+    assert debug.returncode != 0 and "Traceback" not in debug.stderr
+    assert "WRONG-token" not in debug.stdout + debug.stderr
+
+
+def test_run_with_an_unreachable_bot_api_is_one_line(naba) -> None:
+    base_url = f"http://127.0.0.1:{_closed_port()}/bot"
+    done = naba("run", TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_BASE_URL=base_url)
+    line = _one_clean_line(done, WRONG_TOKEN)
+    assert "cannot be reached" in line and "TELEGRAM_BASE_URL" in line
+
+
+@pytest.mark.slow
+def test_run_with_a_bot_api_that_never_answers_is_one_line(naba) -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        base_url = f"http://127.0.0.1:{silent.getsockname()[1]}/bot"
+        done = naba("run", TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_BASE_URL=base_url)
+    line = _one_clean_line(done, WRONG_TOKEN)
+    assert "did not answer in time" in line
+
+
+def test_run_with_redis_refusing_is_one_line(naba, telegram: FakeTelegram) -> None:
+    url = f"redis://:hunter2-password@127.0.0.1:{_closed_port()}/0"
+    done = naba("run", TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_BASE_URL=telegram.base_url, REDIS_URL=url)
+    line = _one_clean_line(done, telegram.token, "hunter2-password")
+    assert "Redis at redis://***@127.0.0.1" in line and "REDIS_URL" in line
+    assert telegram.calls == []  # refused before the bot said anything to Telegram
+
+
+# --- refusals and cached answers load neither the model SDK nor tiktoken -----------------------------
+
+
+def _imported(stderr: str) -> set[str]:
+    """Top-level packages listed by `python -X importtime`."""
+    return {
+        line.rsplit("|", 1)[1].strip().split(".")[0] for line in stderr.splitlines() if line.startswith("import time:")
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no text"),
+        ("ثلاث كلمات فقط", "too few"),
+        ("كلمة " * 120, "the limit is 500"),
+    ],
+    ids=["empty", "three-words", "too-long"],
+)
+def test_refusals_come_before_the_model_client_and_the_tokenizer(
+    naba, tmp_path: Path, fake_openai: FakeOpenAI, text: str, message: str
+) -> None:
+    path = tmp_path / "input.txt"
+    path.write_text(text, encoding="utf-8")
+    done = naba("analyze", str(path), MAX_INPUT_CHARS="500")
+    assert message in _one_clean_line(done)
+    traced = naba("analyze", str(path), MAX_INPUT_CHARS="500", python_options=("-X", "importtime"))
+    assert traced.returncode == done.returncode
+    assert not {"openai", "tiktoken", "telegram", "trafilatura"} & _imported(traced.stderr)
+    assert fake_openai.calls == 0
+
+
+def test_a_cached_analyze_loads_neither_the_sdk_nor_tiktoken(naba, water_file: Path) -> None:
+    first = naba("analyze", str(water_file))
+    assert first.returncode == 0, first.stderr
+    assert {"openai", "tiktoken"} <= _imported(
+        naba("analyze", "-", python_options=("-X", "importtime"), stdin=BANK).stderr
+    )
+    again = naba("analyze", str(water_file), python_options=("-X", "importtime"))
+    assert again.returncode == 0 and again.stdout == first.stdout
+    assert "no LLM call" in again.stderr
+    assert not {"openai", "tiktoken", "telegram"} & _imported(again.stderr)
+
+
+# --- file errors name the file -------------------------------------------------------------------------
+
+
+def _bad_input(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    """A path that cannot be read as the command wants, and what the error must say about it."""
+    path = tmp_path / "gold.jsonl"
+    row = json.dumps({"id": "w", "text": WATER}, ensure_ascii=False)
+    if kind == "directory":
+        path.mkdir()
+        return path, f"{path}: is a directory"
+    if kind == "missing":
+        return path, f"{path}: no such file"
+    if kind == "program":
+        return Path(sys.executable).resolve(), f"{Path(sys.executable).resolve()}: is not a text file"
+    if kind == "latin-1":
+        path.write_bytes(row.encode() + b"\n" + '{"id": "é"}'.encode("latin-1") + b"\n")
+        return path, f"{path}:2: is not UTF-8"
+    if kind == "bad-json":
+        path.write_text(row + "\n{not json\n", encoding="utf-8")
+        return path, f"{path}:2: not a gold article (Invalid JSON"
+    if kind == "no-text":
+        path.write_text(row + "\n\n" + '{"id": "x"}\n', encoding="utf-8")
+        return path, f"{path}:3: not a gold article (text: Field required)"
+    path.write_text("\n", encoding="utf-8")
+    return path, f"{path}: holds no articles"
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing", "program", "latin-1", "bad-json", "no-text", "empty"])
+def test_eval_file_errors_name_the_file(naba, tmp_path: Path, fake_openai: FakeOpenAI, kind: str) -> None:
+    path, message = _bad_input(tmp_path, kind)
+    done = naba("eval", str(path))
+    assert done.returncode in (1, 2)
+    assert message in _one_clean_line(done)
+    assert fake_openai.calls == 0
+
+
+@pytest.mark.parametrize("kind", ["directory", "program", "latin-1"])
+def test_analyze_file_errors_name_the_file(naba, tmp_path: Path, kind: str) -> None:
+    path, message = _bad_input(tmp_path, kind)
+    done = naba("analyze", str(path))
+    assert done.returncode in (1, 2)
+    assert message in _one_clean_line(done)

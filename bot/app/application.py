@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.app.services import Services
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, NabaError
 from bot.handlers import register, schedule
 from bot.handlers.context import CONTEXT_TYPES
 from bot.models import Lang
 from bot.render.catalogue import t
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,11 @@ def build_application(settings: Settings) -> Application:
         log.info("Naba is up as @%s", application.bot.username)
 
     async def post_shutdown(application: Application) -> None:
-        await application.bot_data.services.close()
+        try:
+            services = application.bot_data.services
+        except RuntimeError:
+            return  # the start failed before post_init opened them
+        await services.close()
 
     application = (
         ApplicationBuilder()
@@ -102,13 +109,86 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+class StartupError(NabaError):
+    """The bot cannot start; the message names the problem and what to do, in one line."""
+
+    key = "error_config"
+
+
 def run_bot(settings: Settings) -> None:
-    """Run until interrupted: a webhook server when WEBHOOK_URL is set, else long polling."""
+    """Run until interrupted: a webhook server when WEBHOOK_URL is set, else long polling.
+
+    Redis (when REDIS_URL is set) and the token are checked first, on the loop the Application then
+    runs on: a failure is one StartupError line instead of python-telegram-bot's retry-loop traceback.
+    """
     application = build_application(settings)
-    if settings.webhook_url is None:
-        log.info("starting with long polling")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-        return
-    options = webhook_options(settings)
-    log.info("starting the webhook server on %s:%d/%s", options["listen"], options["port"], options["url_path"])
-    application.run_webhook(**options)
+    # run_polling/run_webhook run on the current event loop and close it when they end.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(preflight(application, settings))
+    except BaseException:
+        loop.close()
+        raise
+    try:
+        if settings.webhook_url is None:
+            log.info("starting with long polling")
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+            return
+        options = webhook_options(settings)
+        log.info("starting the webhook server on %s:%d/%s", options["listen"], options["port"], options["url_path"])
+        application.run_webhook(**options)
+    except TelegramError as exc:
+        raise StartupError(bot_api_problem(exc, settings)) from None
+
+
+async def preflight(application: Application, settings: Settings) -> None:
+    """Check what the bot cannot run without; the Application is initialised here (getMe), not again later."""
+    if settings.redis_url:
+        await check_redis(settings)
+    try:
+        await application.initialize()
+    except TelegramError as exc:
+        raise StartupError(bot_api_problem(exc, settings)) from None
+
+
+async def check_redis(settings: Settings) -> None:
+    """Fail at start when REDIS_URL is set and does not answer (once running, the bot rides out outages)."""
+    quiet = logging.getLogger("bot.store")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # the store's own "working without the cache" warning would be a 2nd line
+    try:
+        store = await Store.open(settings)
+        answers = store.redis.available
+        await store.close()
+    finally:
+        quiet.setLevel(level)
+    if not answers:
+        raise StartupError(
+            f"Redis at {safe_redis_url(settings.redis_url or '')} does not answer: start it, or fix REDIS_URL "
+            "(host, port, password), or leave REDIS_URL empty for the embedded Valkey"
+        )
+
+
+def bot_api_problem(exc: TelegramError, settings: Settings) -> str:
+    """One line for a Bot API failure at start; never the exception text of InvalidToken, which holds the token."""
+    where = f"the Bot API at {settings.telegram_base_url}"
+    if isinstance(exc, InvalidToken):
+        return (
+            f"{where} rejected TELEGRAM_BOT_TOKEN: copy the token @BotFather gave you (/mybots → API Token) "
+            "into .env again"
+        )
+    if isinstance(exc, TimedOut):
+        return f"{where} did not answer in time: check the network (or a proxy), or TELEGRAM_BASE_URL"
+    if isinstance(exc, NetworkError):
+        return f"{where} cannot be reached ({exc.message}): check the network (or a proxy), or TELEGRAM_BASE_URL"
+    return f"{where} refused to start the bot ({exc.message})"
+
+
+def safe_redis_url(url: str) -> str:
+    """A Redis URL with its password masked."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return parts._replace(netloc=f"***@{host}").geturl()

@@ -1,25 +1,40 @@
-"""The `naba` command (also `python -m bot`): run the bot, analyse one article, evaluate the pipeline."""
+"""The `naba` command (also `python -m bot`): run the bot, analyse one article, evaluate the pipeline.
+
+Each command imports what it needs when it needs it: input is checked before anything is opened,
+a cached analysis is answered without the model client or tiktoken (they load on a cache miss),
+and only `run` imports python-telegram-bot. Every failure a user can cause or fix is one line on
+stderr naming the file or setting, with secrets masked; nothing of that kind prints a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import html
+import logging
 import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.app.logs import configure_logging
+from bot.app.logs import configure_logging, redact
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, NabaError
-from bot.models import Brief, Lang, Source
+from bot.models import Article, Brief, Lang, Source
 
 if TYPE_CHECKING:
-    from bot.app.services import Services
+    from bot.app.evaluation import GoldArticle
+
+log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+class FileProblem(NabaError):
+    """An input file that cannot be used; the message starts with its name."""
+
+    key = "error_input"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,35 +48,47 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--json", action="store_true", help="print the grounded analysis as JSON")
     evaluate = commands.add_parser("eval", help="score the pipeline on a gold-annotated JSONL dataset")
-    evaluate.add_argument("dataset", type=Path)
-    evaluate.add_argument("--limit", type=int, default=None, help="only the first N articles")
+    evaluate.add_argument("dataset", help="a JSONL file (one gold article per line), or - for standard input")
+    evaluate.add_argument("--limit", type=_positive, default=None, help="only the first N articles")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the naba command line; returns the exit code."""
     args = _parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
         if args.command == "run":
+            configure_logging(settings)
             from bot.app.application import run_bot
 
-            configure_logging(settings)
             run_bot(settings)
             return 0
         configure_logging(settings, level="WARNING")
         if args.command in ("analyze", "analyse"):
-            return asyncio.run(_analyze(settings, args.path, args.lang or settings.default_language, args.json))
-        return asyncio.run(_evaluate(settings, args.dataset, args.limit, args.json))
-    except ConfigError as exc:
-        return _fail(str(exc))
+            return _analyze(settings, args.path, args.lang or settings.default_language, args.json)
+        return _evaluate(settings, args.dataset, args.limit, args.json)
+    except NabaError as exc:
+        return _fail(str(exc), settings)
     except KeyboardInterrupt:
         return 130
+    except Exception:
+        # A bug, not a user's mistake: the traceback goes through the logging filter that masks secrets.
+        log.exception("naba %s failed unexpectedly", args.command)
+        return EXIT_ERROR
 
 
-def _fail(message: str, code: int = EXIT_ERROR) -> int:
-    print(f"naba: {message}", file=sys.stderr)
+def _fail(message: str, settings: Settings | None = None, code: int = EXIT_ERROR) -> int:
+    print(f"naba: {redact(message, settings)}", file=sys.stderr)
     return code
 
 
@@ -70,21 +97,24 @@ def _require_llm(settings: Settings) -> None:
         raise ConfigError("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL to a local OpenAI-compatible server)")
 
 
-def _read(path: str) -> str:
+def read_text(path: str) -> str:
+    """A UTF-8 text file's content ("-" is standard input); raises FileProblem naming the file."""
+    name = "standard input" if path == "-" else path
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
+        raise FileProblem(f"{name}: no such file") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a text file") from None
+        raise FileProblem(f"{name}: is a directory, not a text file") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise FileProblem(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if b"\x00" in data[:4096]:
-        raise ConfigError(f"{path}: is not a text file")
+        raise FileProblem(f"{name}: is not a text file (it holds binary data)")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: is not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileProblem(f"{name}:{line}: is not UTF-8 text (save it as UTF-8)") from None
 
 
 def plain_text(message_html: str) -> str:
@@ -92,25 +122,23 @@ def plain_text(message_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", message_html))
 
 
-async def _open(settings: Settings) -> Services:
-    """Open the services; imported late because the openai package alone takes a second to import."""
-    from bot.app.services import Services
+def _analyze(settings: Settings, path: str, lang: Lang, as_json: bool) -> int:
+    from bot.app.services import check_article
 
-    return await Services.open(settings)
+    article = check_article(settings, read_text(path), Source(kind="paste"))  # refusals end here, in a blink
+    _require_llm(settings)
+    return asyncio.run(_brief(settings, article, lang, as_json))
 
 
-async def _analyze(settings: Settings, path: str, lang: Lang, as_json: bool) -> int:
+async def _brief(settings: Settings, article: Article, lang: Lang, as_json: bool) -> int:
+    from bot.app.services import Core
     from bot.render.brief import render_brief
 
-    text = _read(path)
-    _require_llm(settings)
-    services = await _open(settings)
+    core = await Core.open(settings)
     try:
-        brief = await services.pipeline.analyse(text, source=Source(kind="paste"))
-    except NabaError as exc:
-        return _fail(str(exc))
+        brief = await core.pipeline.brief(article)
     finally:
-        await services.close()
+        await core.close()
     if as_json:
         print(brief.analysis.model_dump_json(indent=2))
     else:
@@ -130,31 +158,37 @@ def _cost(brief: Brief) -> str:
     return f"naba: {what}; {dropped}"
 
 
-async def _evaluate(settings: Settings, dataset: Path, limit: int | None, as_json: bool) -> int:
+def _evaluate(settings: Settings, dataset: str, limit: int | None, as_json: bool) -> int:
     from bot.app import evaluation
 
+    name = "standard input" if dataset == "-" else dataset
     try:
-        items = evaluation.load_dataset(dataset, limit)
-    except FileNotFoundError:
-        return _fail(f"{dataset}: no such file")
-    except (ValueError, OSError) as exc:
-        return _fail(str(exc))
+        items = evaluation.parse_dataset(read_text(dataset), name, limit)
+    except ValueError as exc:
+        raise FileProblem(str(exc)) from None
     _require_llm(settings)
-    services = await _open(settings)
+    return asyncio.run(_score(settings, items, as_json))
+
+
+async def _score(settings: Settings, items: list[GoldArticle], as_json: bool) -> int:
+    from bot.app import evaluation
+    from bot.app.services import Core
+
+    core = await Core.open(settings)
     rows = []
     try:
         for gold in items:
             started = evaluation.now()
             try:
-                brief = await services.pipeline.analyse(gold.article)
+                brief = await core.pipeline.analyse(gold.article)
             except NabaError as exc:
-                rows.append(evaluation.failed_row(gold, str(exc), evaluation.now() - started))
+                rows.append(evaluation.failed_row(gold, redact(str(exc), settings), evaluation.now() - started))
                 continue
             rows.append(evaluation.score(gold, brief, evaluation.now() - started))
             if not as_json:
                 print(f"… {gold.id}", file=sys.stderr)
     finally:
-        await services.close()
+        await core.close()
     summary = evaluation.total(rows)
     print(evaluation.report_json(rows, summary) if as_json else evaluation.table(rows, summary))
     return 0 if all("error" not in row for row in rows) else EXIT_ERROR

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from bot import text as textlib
 from bot.models import Brief
@@ -48,19 +47,29 @@ class GoldArticle(BaseModel):
         return f"{self.title}\n\n{self.text}" if self.title else self.text
 
 
-def load_dataset(path: Path, limit: int | None = None) -> list[GoldArticle]:
-    """Read a JSONL dataset (raises ValueError naming the bad line)."""
+def parse_dataset(text: str, name: str, limit: int | None = None) -> list[GoldArticle]:
+    """The gold articles of a JSONL dataset's text; raises ValueError naming the file and the bad line."""
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             items.append(GoldArticle.model_validate_json(line))
-        except ValueError as exc:
-            raise ValueError(f"{path}:{number}: not a gold article ({str(exc).splitlines()[0]})") from None
+        except ValidationError as exc:
+            raise ValueError(f"{name}:{number}: not a gold article ({_first_error(exc)})") from None
         if limit is not None and len(items) >= limit:
             break
+    if not items:
+        raise ValueError(f"{name}: holds no articles (one JSON object per line; see ../shared/eval/README.md)")
     return items
+
+
+def _first_error(exc: ValidationError) -> str:
+    """What is wrong with a line, in a few words: 'text: Field required', 'Invalid JSON: …'."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    more = f" and {exc.error_count() - 1} more" if exc.error_count() > 1 else ""
+    return f"{where}: {error['msg']}{more}" if where else f"{error['msg']}{more}"
 
 
 def _key(text: str) -> str:

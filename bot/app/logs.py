@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
 from bot.config import Settings
 
@@ -41,16 +42,35 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings, *, level: str | None = None) -> None:
-    """Log to stderr at LOG_LEVEL; the HTTP clients' request lines (which hold the token) are silenced."""
+def secrets_of(settings: Settings | None) -> list[str]:
+    """The values no output may show: the bot token, the API key, the webhook secret, Redis' password."""
+    if settings is None:
+        return []
     secrets = [
         s.get_secret_value()
         for s in (settings.telegram_bot_token, settings.openai_api_key, settings.webhook_secret)
         if s is not None
     ]
+    if settings.redis_url:
+        try:
+            password = urlsplit(settings.redis_url).password
+        except ValueError:
+            password = None
+        if password:
+            secrets.append(password)
+    return secrets
+
+
+def redact(text: str, settings: Settings | None = None) -> str:
+    """Text with the settings' secrets and anything token-shaped masked (for lines printed outside logging)."""
+    return RedactingFilter(secrets_of(settings)).redact(text)
+
+
+def configure_logging(settings: Settings, *, level: str | None = None) -> None:
+    """Log to stderr at LOG_LEVEL; the HTTP clients' request lines (which hold the token) are silenced."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(RedactingFilter(secrets_of(settings)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level or settings.log_level)
