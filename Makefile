@@ -20,8 +20,8 @@ test: $(STAMP)       ## lint, type-check and run the whole test suite
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)      ## print the benchmark figures (not part of the tests)
-	$(BIN)/python -m bench
+bench: $(STAMP)      ## print the benchmark figures (not part of the tests); e.g. make bench ARGS=--quick
+	$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only pipeline|bot|digest] [--subscribers N] [--chats N]`: print the figures."""
+"""`python -m bench [--quick] [--only pipeline|bot|digest|cli] [--subscribers N] [--chats N]`: print the figures."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 import warnings
 from datetime import UTC, datetime
 
-from bench import bot, digest, fanout, pipeline
+from bench import bot, cli, digest, fanout, pipeline
 from bench.common import redis_server
 
 QUICK_SUBSCRIBERS, SUBSCRIBERS = 200, 10_000
@@ -22,7 +22,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench", description="Naba's benchmarks (DESIGN §5).")
     parser.add_argument("--quick", action="store_true", help="small N for a smoke run (under a minute)")
-    parser.add_argument("--only", choices=("pipeline", "bot", "digest"), help="run one section")
+    parser.add_argument("--only", choices=("pipeline", "bot", "digest", "cli"), help="run one section")
     parser.add_argument("--subscribers", type=int, help=f"digest subscribers (default {SUBSCRIBERS:,})")
     parser.add_argument("--chats", type=int, help=f"simultaneous chats (default {CHATS})")
     return parser.parse_args(argv)
@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.only in (None, "digest"):
             asyncio.run(digest.run(url, args.quick))
             asyncio.run(fanout.run(url, subscribers))
+        if args.only in (None, "cli"):
+            cli.run(url, args.quick)
     print(f"\nDone in {time.monotonic() - started:.0f} s.")
 
 
