@@ -18,27 +18,38 @@ from bot.handlers import articles, callbacks, commands, digest, io
 
 def register(application: Application) -> None:
     """Add every handler to the application."""
+    # An edited message or command was answered when it was new: edits are not handled again.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, commands.on_edit), group=-2)
     application.add_handler(TypeHandler(Update, commands.check_allowed), group=-1)
-    application.add_handler(CommandHandler("start", commands.on_start))
-    application.add_handler(CommandHandler("help", commands.on_help))
-    application.add_handler(CommandHandler("lang", commands.on_lang))
-    application.add_handler(CommandHandler("forget", commands.on_forget))
-    application.add_handler(CommandHandler("brief", articles.on_brief_command))
-    application.add_handler(CommandHandler("subscribe", digest.on_subscribe))
-    application.add_handler(CommandHandler("unsubscribe", digest.on_unsubscribe))
-    application.add_handler(CommandHandler("digest", digest.on_digest))
+    for name, callback in (
+        ("start", commands.on_start),
+        ("help", commands.on_help),
+        ("lang", commands.on_lang),
+        ("forget", commands.on_forget),
+        ("brief", articles.on_brief_command),
+        ("subscribe", digest.on_subscribe),
+        ("unsubscribe", digest.on_unsubscribe),
+        ("digest", digest.on_digest),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
     application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST, digest.on_channel_post))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, digest.on_migrated))
     application.add_handler(ChatMemberHandler(digest.on_bot_removed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CallbackQueryHandler(callbacks.on_language_button, pattern=rf"^{io.CALLBACK_LANG}:"))
     application.add_handler(CallbackQueryHandler(callbacks.on_ask_button, pattern=rf"^{io.CALLBACK_ASK}$"))
-    private = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.UpdateType.EDITED
+    application.add_handler(CallbackQueryHandler(callbacks.on_other_button))
+    private = filters.ChatType.PRIVATE & ~filters.COMMAND & filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(private & (filters.TEXT | filters.CAPTION), articles.on_post))
     application.add_handler(MessageHandler(private, articles.on_unsupported))
-    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, commands.on_unknown_command))
     application.add_handler(
         MessageHandler(
-            filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, articles.on_group_reply
+            filters.ChatType.PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGE, commands.on_unknown_command
+        )
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+            articles.on_group_reply,
         )
     )
     application.add_error_handler(commands.on_error)

@@ -11,7 +11,7 @@ from bot.errors import NabaError
 from bot.handlers import io
 from bot.handlers.context import Context
 from bot.models import Brief, Lang, Source
-from bot.pipeline.intake import Kind, Part, classify
+from bot.pipeline.intake import Kind, Ticket, classify
 from bot.render.brief import render_brief
 from bot.render.replies import answer_messages
 
@@ -25,65 +25,69 @@ async def on_post(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
+    # Taken before the first await: the messages of a chat are noted in the order they arrived.
+    ticket = context.bot_data.services.intake.arrivals.ticket(message.chat_id)
+    try:
+        await _post(update, context, message, ticket)
+    finally:
+        ticket.done()
+
+
+async def _post(update: Update, context: Context, message: Message, ticket: Ticket) -> None:
     text = message.text or message.caption or ""
-    lang = await io.language(update, context)
-    if not text.strip():
-        await io.Reply(context, message, lang).notice("unsupported")
-        return
     intake = context.bot_data.services.intake
-    if message.reply_to_message is not None and message.forward_origin is None:
-        article_id = await intake.store.article_of_message(message.chat_id, message.reply_to_message.message_id)
-        if article_id:
-            await answer(context, message, article_id, text, lang)
+    reply = io.Reply(context, message, await io.language(update, context))
+    async with reply.settled():
+        if message.reply_to_message is not None and message.forward_origin is None and text.strip():
+            article_id = await intake.store.article_of_message(message.chat_id, message.reply_to_message.message_id)
+            if article_id:
+                ticket.done()
+                await answer(context, message, article_id, text, reply.lang)
+                return
+        if not text.strip() and not message.media_group_id:
+            await reply.notice("unsupported")
             return
-    reply = io.Reply(context, message, lang)
-    part = Part(message.message_id, text, caption=message.caption is not None, media_group=message.media_group_id)
-    joined = await intake.join(message.chat_id, io.origin_key(message), part, on_wait=reply.working)
-    if joined is None:
-        return  # part of a post another message is collecting
-    forwarded = message.forward_origin is not None
-    kind = classify(joined.text, forwarded=forwarded)
-    if kind is Kind.QUESTION:
-        article_id = await intake.store.last_article(message.chat_id)
-        if article_id is None:
-            await reply.notice("no_article_yet")
+        joined = await intake.join(message.chat_id, io.part_of(message), ticket, on_wait=reply.working)
+        if joined is None:
+            return  # a piece of a post that another message leads
+        if not joined.text.strip():
+            await reply.notice("unsupported")  # an album without a caption: one answer for all its photos
             return
-        if len(joined.text.strip()) < MIN_QUESTION_CHARS:
+        kind = classify(joined.text, forwarded=message.forward_origin is not None)
+        if kind is Kind.QUESTION:
+            article_id = await intake.store.last_article(message.chat_id)
+            if article_id is None:
+                await reply.notice("no_article_yet")
+            elif len(joined.text.strip()) < MIN_QUESTION_CHARS:
+                await reply.notice("too_short")
+            else:
+                await answer(context, message, article_id, joined.text, reply.lang)
+            return
+        if kind is Kind.TOO_SHORT:
             await reply.notice("too_short")
             return
-        await answer(context, message, article_id, joined.text, lang)
-        return
-    if kind is Kind.TOO_SHORT:
-        await reply.notice("too_short")
-        return
-    await brief(context, reply, joined.text, io.source_of(message), joined.message_ids, link=kind is Kind.LINK)
+        await brief(context, reply, joined.text, io.source_of(message), joined.message_ids, link=kind is Kind.LINK)
 
 
 async def brief(
     context: Context, reply: io.Reply, text: str, source: Source, post_ids: list[int], *, link: bool = False
 ) -> None:
-    """Analyse (or fetch and analyse) and reply with the brief and its buttons."""
+    """Analyse (or fetch and analyse) and reply with the brief and its buttons (errors: see Reply.settled)."""
     services = context.bot_data.services
     user_id = reply.message.from_user.id if reply.message.from_user else None
     intake = services.intake
-    try:
-        article = None if link else intake.prepare(text, source)
-        result: Brief | None = await intake.cached(article) if article else None
-        if result is None:
-            # Show the placeholder while the work goes on, not before it starts.
-            async with reply.working_meanwhile():
-                if article is None:
-                    result = await intake.brief_link(text, user_id=user_id)
-                else:
-                    result = await intake.brief_article(article, user_id=user_id)
-    except NabaError as exc:
-        await reply.fail(exc)
-        return
+    article = None if link else intake.prepare(text, source)
+    result: Brief | None = await intake.cached(article) if article else None
+    if result is None:
+        # Show the placeholder while the work goes on, not before it starts.
+        async with reply.working_meanwhile():
+            if article is None:
+                result = await intake.brief_link(text, user_id=user_id)
+            else:
+                result = await intake.brief_article(article, user_id=user_id)
     lang = reply.lang
-    sent = await reply.show(
-        render_brief(result.analysis, result.article, lang), keyboard=lambda earlier: io.brief_keyboard(lang, earlier)
-    )
-    await services.intake.remember(reply.message.chat_id, [*post_ids, *(m.message_id for m in sent)], result)
+    sent = await reply.show(render_brief(result.analysis, result.article, lang), keyboard=io.brief_keyboard(lang))
+    await intake.remember(reply.message.chat_id, post_ids, [m.message_id for m in sent], result)
 
 
 async def answer(context: Context, message: Message, article_id: str, question: str, lang: Lang) -> None:
@@ -132,15 +136,19 @@ async def on_brief_command(update: Update, context: Context) -> None:
         await reply.notice("brief_usage")
         return
     kind = classify(text, forwarded=True)
-    if kind is Kind.TOO_SHORT:
-        await reply.notice("too_short")
-        return
-    await brief(context, reply, text, io.source_of(target), [target.message_id], link=kind is Kind.LINK)
+    async with reply.settled():
+        if kind is Kind.TOO_SHORT:
+            await reply.notice("too_short")
+            return
+        await brief(context, reply, text, io.source_of(target), [target.message_id], link=kind is Kind.LINK)
 
 
 async def on_unsupported(update: Update, context: Context) -> None:
     """A sticker, voice note, photo without caption…: say what the bot can read."""
     message = update.effective_message
     if message is None or message.chat.type != ChatType.PRIVATE:
+        return
+    if message.media_group_id:
+        await on_post(update, context)  # a photo of an album: the album gets one answer
         return
     await io.Reply(context, message, await io.language(update, context)).notice("unsupported")

@@ -1,13 +1,18 @@
-"""Buttons under a brief: switch its language, ask a question about it."""
+"""Buttons under a brief: switch its language, ask a question about it.
+
+Buttons are pressed minutes or days later, after restarts, on messages the bot may no longer edit:
+every callback query is answered, quietly when there is nothing to do, and never with a generic
+error message in the chat. What a button refers to comes from Redis, never from its data.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.handlers import io
 from bot.handlers.context import Context
@@ -18,57 +23,78 @@ from bot.render.catalogue import t
 log = logging.getLogger(__name__)
 
 
+async def _answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a callback query; one that is too old to answer is let go."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:  # "query is too old and response timeout expired or query id is invalid"
+        log.info("callback query %s not answered: %s", query.id, exc)
+
+
 async def on_language_button(update: Update, context: Context) -> None:
     """Show the brief in the other language, from the cached bilingual analysis (no model call)."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message) or not query.data:
+    if query is None:
         return
-    _, lang, *ids = query.data.split(":")
-    new_lang: Lang = "en" if lang == "en" else "ar"
+    new_lang: Lang = "en" if (query.data or "").split(":")[1:2] == ["en"] else "ar"
     message = query.message
     services = context.bot_data.services
-    found = await services.intake.for_message(message.chat_id, message.message_id)
-    if found is None:
-        await query.answer(t(new_lang, "thread_too_old"), show_alert=True)
+    found = (
+        await services.intake.for_message(message.chat.id, message.message_id)
+        if isinstance(message, Message)
+        else None
+    )
+    if found is None or not isinstance(message, Message):
+        await _answer(query, t(new_lang, "thread_too_old"))
         return
-    await query.answer()
+    await _answer(query)
     article, analysis = found
     rendered = render_brief(analysis, article, new_lang)
     chat_id = message.chat_id
-    # The brief's messages: the ones named in the button's data, then the one carrying the button.
-    old_ids = [*(int(i) for i in ids if i.isdigit()), message.message_id]
+    old_ids = await services.store.brief_messages(chat_id, message.message_id)
     keep = old_ids[: len(rendered)]
-    for i, (message_id, part) in enumerate(zip(keep, rendered, strict=False)):
-        last = i == len(rendered) - 1
-        markup = io.brief_keyboard(new_lang, keep[:i]) if last else None
-        await io.edit_by_id(context, chat_id, message_id, part, markup)
-    extra = await io.send(
-        context,
-        chat_id,
-        rendered[len(keep) :],
-        keyboard=lambda earlier: io.brief_keyboard(new_lang, earlier),
-        earlier=keep,
-    )
+    markup = io.brief_keyboard(new_lang)
+    try:
+        for i, (message_id, part) in enumerate(zip(keep, rendered, strict=False)):
+            await io.edit_by_id(context, chat_id, message_id, part, markup if i == len(rendered) - 1 else None)
+        extra = await io.send(context, chat_id, rendered[len(keep) :], keyboard=markup)
+    except BadRequest as exc:  # too old to edit, deleted, or the chat is gone: leave the brief as it is
+        log.info("could not switch the brief in chat %s: %s", chat_id, exc)
+        return
     for surplus in old_ids[len(rendered) :]:
-        with contextlib.suppress(BadRequest):
+        with contextlib.suppress(TelegramError):
             await context.bot.delete_message(chat_id, surplus)
-    await services.intake.store.link_messages(chat_id, [*keep, *(m.message_id for m in extra)], article.id)
+    ids = [*keep, *(m.message_id for m in extra)]
+    await services.intake.store.link_messages(chat_id, ids, article.id)
+    await services.intake.store.link_brief(chat_id, ids)
 
 
 async def on_ask_button(update: Update, context: Context) -> None:
     """Invite a question: in a private chat a message the client opens a reply to; in a group, a hint."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
+    if query is None:
         return
     message = query.message
     lang = await io.language(update, context)
+    services = context.bot_data.services
+    article_id = (
+        await services.intake.store.article_of_message(message.chat.id, message.message_id)
+        if isinstance(message, Message)
+        else None
+    )
+    if article_id is None or not isinstance(message, Message):
+        await _answer(query, t(lang, "thread_too_old"))
+        return
     if message.chat.type != ChatType.PRIVATE:
         # A forced reply in a group would open for everyone: tell only the one who pressed.
-        await query.answer(t(lang, "ask_prompt"), show_alert=True)
+        await _answer(query, t(lang, "ask_prompt"), alert=True)
         return
-    await query.answer()
-    services = context.bot_data.services
-    article_id = await services.intake.store.article_of_message(message.chat_id, message.message_id)
+    await _answer(query)
     prompt = await io.ask_prompt(context, message.chat_id, message.message_id, lang)
-    if article_id:
-        await services.intake.store.link_messages(message.chat_id, [prompt.message_id], article_id)
+    await services.intake.store.link_messages(message.chat_id, [prompt.message_id], article_id)
+
+
+async def on_other_button(update: Update, context: Context) -> None:
+    """A button this version does not know (an old or tampered one): answered, nothing else."""
+    if update.callback_query is not None:
+        await _answer(update.callback_query)

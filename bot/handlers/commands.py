@@ -82,11 +82,19 @@ async def check_allowed(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
+async def on_edit(update: Update, context: Context) -> None:
+    """An edited message or command: it was handled when it was sent; nothing more happens."""
+    raise ApplicationHandlerStop
+
+
 async def on_error(update: object, context: Context) -> None:
-    """Log the error with its traceback; tell the user briefly, in their language; go on."""
-    log.error("error while handling an update", exc_info=context.error)
+    """Log the error once with its traceback and the update id; tell the user briefly (once); go on."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type == "channel":
         return  # nobody to tell (and never post an apology into a channel)
+    if io.user_told(context.error) or update.callback_query is not None:
+        return  # told already; a button is answered by its handler, never with a message in the chat
     try:
         lang = await io.language(update, context)
         await io.send(context, update.effective_chat.id, notice(lang, "error_generic"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from telegram import (
     ForceReply,
@@ -26,6 +26,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.errors import NabaError
 from bot.handlers.context import Context
 from bot.models import Lang, Source
+from bot.pipeline.intake import Part
 from bot.render import html as rich
 from bot.render.catalogue import other, t
 from bot.render.replies import error_notice, notice
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 CALLBACK_LANG = "lang"
 CALLBACK_ASK = "ask"
+USER_TOLD = "naba: the user was told about this error"
 
 
 async def language(update: Update, context: Context) -> Lang:
@@ -68,10 +70,8 @@ def source_of(message: Message) -> Source:
 
 
 def origin_key(message: Message) -> str:
-    """Messages with the same key, sent in a burst, may be parts of one post."""
+    """Who wrote a message: messages of one post share it (the same channel, chat or person, or the paster)."""
     origin = message.forward_origin
-    if message.media_group_id:
-        return f"album:{message.media_group_id}"
     if isinstance(origin, MessageOriginChannel | MessageOriginChat):
         chat = origin.chat if isinstance(origin, MessageOriginChannel) else origin.sender_chat
         return f"chat:{chat.id}"
@@ -83,26 +83,33 @@ def origin_key(message: Message) -> str:
     return f"paste:{user.id if user else 0}"
 
 
-def brief_keyboard(lang: Lang, earlier_ids: Sequence[int] = ()) -> InlineKeyboardMarkup:
+def part_of(message: Message) -> Part:
+    """A message as a possible piece of a longer post (see Intake.join)."""
+    origin = message.forward_origin
+    return Part(
+        message.message_id,
+        message.text or message.caption or "",
+        caption=message.caption is not None,
+        media_group=message.media_group_id,
+        origin=origin_key(message),
+        origin_message_id=origin.message_id if isinstance(origin, MessageOriginChannel) else None,
+    )
+
+
+def brief_keyboard(lang: Lang) -> InlineKeyboardMarkup:
     """Under a brief: switch language and ask a question.
 
-    The brief's last message carries the buttons; the language button's data also names the
-    brief's earlier messages (if any) so all of them can be switched.
+    The buttons carry no ids: what a button refers to (the brief's messages, its article) is kept
+    in Redis under the message that carries it, so a tampered client cannot point it elsewhere.
     """
-    data = ":".join([CALLBACK_LANG, other(lang), *(str(i) for i in earlier_ids)])
-    if len(data.encode()) > 64:  # Telegram's callback_data limit: switch the last message only
-        data = f"{CALLBACK_LANG}:{other(lang)}"
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t(lang, "button_lang"), callback_data=data),
+                InlineKeyboardButton(t(lang, "button_lang"), callback_data=f"{CALLBACK_LANG}:{other(lang)}"),
                 InlineKeyboardButton(t(lang, "button_ask"), callback_data=CALLBACK_ASK),
             ]
         ]
     )
-
-
-Keyboard = Callable[[Sequence[int]], InlineKeyboardMarkup]
 
 
 async def send(
@@ -111,8 +118,7 @@ async def send(
     messages: Sequence[rich.Message],
     *,
     reply_to: int | None = None,
-    keyboard: Keyboard | None = None,
-    earlier: Sequence[int] = (),
+    keyboard: InlineKeyboardMarkup | None = None,
 ) -> list[Message]:
     """Send rendered messages in order (the first as a reply, the last with the keyboard)."""
     sent: list[Message] = []
@@ -127,7 +133,7 @@ async def send(
                 reply_parameters=(
                     ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to and i == 0 else None
                 ),
-                reply_markup=keyboard([*earlier, *(m.message_id for m in sent)]) if keyboard and last else None,
+                reply_markup=keyboard if last else None,
             )
         )
     return sent
@@ -149,7 +155,7 @@ async def edit(message: Message, rendered: rich.Message, markup: InlineKeyboardM
 async def edit_by_id(
     context: Context, chat_id: int, message_id: int, rendered: rich.Message, markup: InlineKeyboardMarkup | None
 ) -> None:
-    """Replace the text of one of the bot's messages (unchanged text is not an error)."""
+    """Replace the text of one of the bot's messages (unchanged text is not an error; BadRequest otherwise)."""
     try:
         await context.bot.edit_message_text(
             rendered.html,
@@ -183,12 +189,14 @@ class Reply:
         self.lang = lang
         self.placeholder: Message | None = None
 
-    async def working(self, key: str = "working") -> None:
-        """Show that the bot is on it (a placeholder message the result will replace)."""
+    async def working(self, key: str = "working") -> int | None:
+        """Show that the bot is on it (a placeholder the result will replace); returns its message id."""
         if self.placeholder is None:
             self.placeholder = (
                 await send(self.context, self.message.chat_id, notice(self.lang, key), reply_to=self.message.message_id)
             )[0]
+            return self.placeholder.message_id
+        return None
 
     @contextlib.asynccontextmanager
     async def working_meanwhile(self, key: str = "working") -> AsyncIterator[None]:
@@ -199,15 +207,23 @@ class Reply:
         finally:
             await task
 
-    async def show(self, messages: Sequence[rich.Message], keyboard: Keyboard | None = None) -> list[Message]:
-        """Put the result in place of the placeholder (and send any further parts); buttons go on the last."""
+    async def show(
+        self, messages: Sequence[rich.Message], keyboard: InlineKeyboardMarkup | None = None
+    ) -> list[Message]:
+        """Put the result in place of the placeholder (and send any further parts); buttons go on the last.
+
+        A placeholder the user deleted (or that can no longer be edited) is replaced by a new message.
+        """
         chat_id = self.message.chat_id
-        if self.placeholder is None:
-            return await send(self.context, chat_id, messages, reply_to=self.message.message_id, keyboard=keyboard)
-        markup = keyboard([]) if keyboard and len(messages) == 1 else None
-        first = await edit(self.placeholder, messages[0], markup)
-        rest = await send(self.context, chat_id, messages[1:], keyboard=keyboard, earlier=[first.message_id])
-        return [first, *rest]
+        placeholder, self.placeholder = self.placeholder, None
+        if placeholder is not None:
+            try:
+                first = await edit(placeholder, messages[0], keyboard if len(messages) == 1 else None)
+            except BadRequest as exc:
+                log.info("the placeholder in chat %s could not be edited (%s): sending anew", chat_id, exc)
+            else:
+                return [first, *await send(self.context, chat_id, messages[1:], keyboard=keyboard)]
+        return await send(self.context, chat_id, messages, reply_to=self.message.message_id, keyboard=keyboard)
 
     async def notice(self, key: str, **params: object) -> None:
         """A short message from the catalogue."""
@@ -216,6 +232,31 @@ class Reply:
     async def fail(self, error: NabaError) -> None:
         """Tell the user, in their language, what went wrong."""
         await self.show(error_notice(self.lang, error.key, error.params))
+
+    @contextlib.asynccontextmanager
+    async def settled(self) -> AsyncIterator[None]:
+        """Whatever happens in the block, the user hears back and no placeholder is left hanging.
+
+        A NabaError becomes its own short message. Anything else becomes the generic apology and is
+        re-raised for the error handler (which logs it) with a note that the user was told.
+        """
+        try:
+            yield
+        except NabaError as exc:
+            await self.fail(exc)
+        except Exception as exc:
+            try:
+                await self.show(notice(self.lang, "error_generic"))
+            except Exception:
+                log.warning("could not tell chat %s about an error", self.message.chat_id)
+            else:
+                exc.add_note(USER_TOLD)
+            raise
+
+
+def user_told(error: BaseException | None) -> bool:
+    """True when a handler already told the user about this error (see Reply.settled)."""
+    return USER_TOLD in getattr(error, "__notes__", ())
 
 
 @contextlib.asynccontextmanager

@@ -50,6 +50,14 @@ def is_just_a_link(text: str) -> bool:
     return url is not None and len(text.replace(url, "").split()) <= 12
 
 
+def _decode(body: bytes, charset: str | None) -> str:
+    """The page as text: its declared charset when Python knows it, else UTF-8 (bad bytes replaced)."""
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset name nobody knows ("bogus-8", "utf8mb4")
+        return body.decode("utf-8", errors="replace")
+
+
 class Fetcher:
     """Fetches pages with one shared HTTP client."""
 
@@ -78,7 +86,7 @@ class Fetcher:
         except httpx.HTTPError as exc:
             log.info("fetching %s failed: %s", url, exc)
             raise FetchError("the site could not be reached", reason="fetch_failed") from None
-        html = body.decode(charset or "utf-8", errors="replace")
+        html = _decode(body, charset)
         document = await asyncio.to_thread(
             trafilatura.bare_extraction,
             html,
@@ -109,8 +117,8 @@ class Fetcher:
                 kind = response.headers.get("content-type", "text/html").split(";")[0].strip().lower()
                 if kind not in ("text/html", "application/xhtml+xml", "text/plain", ""):
                     raise FetchError(f"content type {kind}", reason="fetch_not_html")
-                length = int(response.headers.get("content-length") or 0)
-                if length > self.max_bytes:
+                length = response.headers.get("content-length", "").strip()
+                if length.isdigit() and int(length) > self.max_bytes:  # a malformed length is not trusted
                     raise FetchError("page too large", reason="fetch_too_big")
                 chunks, size = [], 0
                 async for chunk in response.aiter_bytes():

@@ -4,9 +4,11 @@ plus the joining of posts that Telegram split over several messages."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from bot import text as textlib
 from bot.clock import Clock
@@ -19,9 +21,11 @@ from bot.store import Store
 # A pasted (not forwarded) text shorter than this is a question about the chat's latest article.
 ARTICLE_MIN_WORDS = 40
 # Telegram cuts long texts at 4096 characters and captions at 1024: a message this full may have a sequel.
-FULL_TEXT = 3500
+# Clients cut a long text close to 4096 units, so a message shorter than FULL_TEXT is a post of its own.
+FULL_TEXT = 3800
 FULL_CAPTION = 900
-JOIN_WINDOW = 1.5  # seconds of quiet after the last part before a split post is analysed
+JOIN_WINDOW = 1.5  # seconds a full message (or an album) waits for the rest of its post
+POLL_SECONDS = 0.1
 
 
 def fit_chars(text: str, limit: int) -> str:
@@ -57,25 +61,105 @@ def classify(text: str, *, forwarded: bool) -> Kind:
 
 @dataclass
 class Part:
-    """One message of a post that may be split."""
+    """One message that may be a piece of a longer post.
+
+    `origin` says who wrote it (the same channel, chat or person, or a paste by the same user) and
+    `origin_message_id` is the message id in the origin chat when Telegram gives one (channel posts).
+    """
 
     message_id: int
     text: str
     caption: bool = False
     media_group: str | None = None
+    origin: str = ""
+    origin_message_id: int | None = None
 
     def looks_cut(self) -> bool:
-        """True when Telegram may have put the rest of the post in the next message."""
+        """True when the message is as full as Telegram allows, so the rest may be in the next one."""
         size = len(self.text.encode("utf-16-le")) // 2  # Telegram counts UTF-16 code units
-        return bool(self.media_group) or size >= (FULL_CAPTION if self.caption else FULL_TEXT)
+        return size >= (FULL_CAPTION if self.caption else FULL_TEXT)
+
+    def continues(self, previous: Part) -> bool:
+        """True when this message is the sequel of `previous`: the next message, same origin, after a full one.
+
+        Several posts forwarded at once are consecutive too, so a short previous message, another
+        origin, or a gap in the origin's own message ids means a post of its own. One message id
+        may lie between them: the bot's own "reading…" message (see Intake._before).
+        """
+        if self.media_group or previous.media_group or not previous.looks_cut():
+            return False
+        if self.message_id - previous.message_id not in (1, 2) or self.origin != previous.origin:
+            return False
+        if self.origin_message_id is None or previous.origin_message_id is None:
+            return self.origin_message_id is None and previous.origin_message_id is None
+        return self.origin_message_id == previous.origin_message_id + 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The part as stored in Redis."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Part | None:
+        """A stored part (None when unreadable)."""
+        try:
+            return cls(**data)
+        except TypeError:
+            return None
 
 
 @dataclass
 class Joined:
-    """The parts joined into one post (message ids in order), or nothing when another message leads."""
+    """The parts joined into one post (message ids in order)."""
 
     text: str = ""
     message_ids: list[int] = field(default_factory=list)
+
+
+class Arrivals:
+    """The order in which a chat's messages reached this process.
+
+    python-telegram-bot hands updates to concurrent tasks in the order Telegram sent them; a ticket
+    taken before the handler's first await lets each message note itself in Redis only after the
+    message before it did, so a sequel always finds its predecessor (within this process).
+    """
+
+    WAIT = 2.0  # never hold a message up longer than this for the one before it
+
+    def __init__(self) -> None:
+        self._last: dict[int, asyncio.Future[None]] = {}
+
+    def ticket(self, chat_id: int) -> Ticket:
+        """Take the next place in a chat's queue (call before any await)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        previous = self._last.get(chat_id)
+        self._last[chat_id] = future
+        return Ticket(self, chat_id, previous, future)
+
+    def _done(self, chat_id: int, future: asyncio.Future[None]) -> None:
+        if not future.done():
+            future.set_result(None)
+        if self._last.get(chat_id) is future:
+            del self._last[chat_id]
+
+
+@dataclass
+class Ticket:
+    """A message's place in its chat's queue."""
+
+    arrivals: Arrivals
+    chat_id: int
+    previous: asyncio.Future[None] | None
+    future: asyncio.Future[None]
+
+    async def turn(self) -> None:
+        """Wait until the message before this one has been noted."""
+        if self.previous is not None and not self.previous.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.previous), Arrivals.WAIT)
+
+    def done(self) -> None:
+        """Let the next message go (idempotent)."""
+        self.arrivals._done(self.chat_id, self.future)
 
 
 class Intake:
@@ -95,36 +179,111 @@ class Intake:
         self.pipeline = pipeline
         self.fetcher = fetcher
         self.join_window = join_window
+        self.arrivals = Arrivals()
 
     async def join(
-        self, chat_id: int, origin: str, part: Part, *, on_wait: Callable[[], Awaitable[None]] | None = None
+        self,
+        chat_id: int,
+        part: Part,
+        ticket: Ticket | None = None,
+        *,
+        on_wait: Callable[[], Awaitable[int | None]] | None = None,
     ) -> Joined | None:
-        """Collect the parts of a split post; returns the whole post to the message that leads, None to the others.
+        """The whole post this message leads, or None when it is a piece of a post another message leads.
 
-        The first part leads. It waits only when it looks cut (a full message, a caption, an album),
-        until no part has arrived for `join_window` seconds. Works across replicas through Redis;
-        without Redis every message stands alone.
+        An album's first message leads and collects the others until none has come for `join_window`
+        seconds. A full-length message leads its sequels (see Part.continues): it waits up to
+        `join_window` for the next one, and closes the post when none came, so a late message can
+        never be swallowed. Everything else stands alone at once. Works across replicas through
+        Redis; without Redis every message stands alone.
         """
-        waiting = await self.store.push_part(
-            chat_id, origin, {"id": part.message_id, "text": part.text, "caption": part.caption}
-        )
+        if part.media_group:
+            if ticket is not None:
+                ticket.done()
+            return await self._join_album(chat_id, part, on_wait)
+        try:
+            if ticket is not None:
+                await ticket.turn()
+            stored, noted = await self.store.register_part(chat_id, part.message_id, part.to_json())
+        finally:
+            if ticket is not None:
+                ticket.done()
+        alone = Joined(part.text, [part.message_id])
+        if not stored:
+            return alone
+        before = await self._before(chat_id, part.message_id, noted)
+        if (
+            before is not None
+            and part.continues(before)
+            and await self.store.claim_sequel(chat_id, before.message_id, part.message_id)
+        ):
+            return None  # the message before leads and takes this one
+        if not part.looks_cut():
+            return alone
+        if on_wait is not None:
+            shown = await on_wait()  # tell the user we are on it before waiting for the rest
+            if shown is not None:  # the sequel will come after the bot's message: let it find us
+                await self.store.register_part(chat_id, shown, {"skip_to": part.message_id})
+        parts, last = [part], part
+        while True:
+            sequel = await self._next_part(chat_id, last)
+            if sequel is None:
+                break
+            parts.append(sequel)
+            last = sequel
+            if not sequel.looks_cut():
+                break
+        return Joined("\n\n".join(p.text for p in parts), [p.message_id for p in parts])
+
+    async def _before(self, chat_id: int, message_id: int, noted: list[dict[str, Any] | None]) -> Part | None:
+        """The message before, looking past the bot's "reading…" message to the one it answers.
+
+        That placeholder may still be on its way when the sequel arrives (its id is taken, but not
+        noted yet): then the message two ids back is the one to continue, if it is a full one.
+        """
+        previous, earlier = noted
+        if previous is None:
+            candidate = Part.from_json(earlier) if earlier and "skip_to" not in earlier else None
+            return candidate if candidate is not None and candidate.looks_cut() else None
+        if "skip_to" in previous:
+            previous = await self.store.part_at(chat_id, int(previous["skip_to"]))
+        part = Part.from_json(previous) if previous else None
+        return part if part is not None and part.message_id >= message_id - 2 else None
+
+    async def _next_part(self, chat_id: int, last: Part) -> Part | None:
+        """The sequel of `last`, if one comes within the window (after which the post is closed)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.join_window
+        while loop.time() < deadline:
+            await asyncio.sleep(POLL_SECONDS)
+            waiting = await self.store.waiting_sequel(chat_id, last.message_id, close=False)
+            if waiting is not None:
+                return Part.from_json(waiting)
+        waiting = await self.store.waiting_sequel(chat_id, last.message_id, close=True)
+        return Part.from_json(waiting) if waiting is not None else None
+
+    async def _join_album(
+        self, chat_id: int, part: Part, on_wait: Callable[[], Awaitable[int | None]] | None
+    ) -> Joined | None:
+        group = part.media_group or ""
+        waiting = await self.store.push_album_part(chat_id, group, {"id": part.message_id, "text": part.text})
         if waiting is None:
             return Joined(part.text, [part.message_id])
         if waiting > 1:
-            return None  # a leader is collecting; it will include this part
-        if part.looks_cut():
-            if on_wait is not None:
-                await on_wait()  # tell the user we are on it before waiting for the other parts
-            seen = 1
-            while True:
-                await asyncio.sleep(self.join_window)
-                count = await self.store.count_parts(chat_id, origin)
-                if count <= seen:
-                    break
-                seen = count
-        parts = await self.store.take_parts(chat_id, origin) or [{"id": part.message_id, "text": part.text}]
+            return None  # the album's first message collects this one
+        if on_wait is not None and part.text.strip():
+            await on_wait()
+        seen = 1
+        while True:
+            await asyncio.sleep(self.join_window)
+            count = await self.store.count_album_parts(chat_id, group)
+            if count <= seen:
+                break
+            seen = count
+        parts = await self.store.take_album_parts(chat_id, group) or [{"id": part.message_id, "text": part.text}]
         parts.sort(key=lambda p: p["id"])
-        return Joined("\n\n".join(p["text"] for p in parts), [p["id"] for p in parts])
+        texts = [p["text"] for p in parts if p["text"].strip()]
+        return Joined("\n\n".join(texts), [p["id"] for p in parts])
 
     def prepare(self, text: str, source: Source) -> Article:
         """Check and tidy a post into an Article (raises InputError subclasses for bad input)."""
@@ -149,9 +308,10 @@ class Intake:
         source = Source(kind="link", name=page.site, url=page.url)
         return await self.pipeline.analyse(text, source=source, user_id=user_id)
 
-    async def remember(self, chat_id: int, message_ids: list[int], brief: Brief) -> None:
-        """Link the post and the bot's messages to the article (for replies, the language button, digests)."""
-        await self.store.link_messages(chat_id, message_ids, brief.article.id)
+    async def remember(self, chat_id: int, post_ids: list[int], brief_ids: list[int], brief: Brief) -> None:
+        """Link the post and the bot's messages to the article (for replies, the buttons, digests)."""
+        await self.store.link_messages(chat_id, [*post_ids, *brief_ids], brief.article.id)
+        await self.store.link_brief(chat_id, brief_ids)
         await self.store.add_chat_article(chat_id, brief.article.id, brief.article.source, self.clock.time())
 
     async def for_message(self, chat_id: int, message_id: int) -> tuple[Article, Analysis] | None:

@@ -15,13 +15,14 @@ from bot.store.chats import ChatData
 from bot.store.client import Redis
 from bot.store.digests import DigestData
 from bot.store.embedded import EmbeddedValkey
+from bot.store.parts import PartsData
 
 log = logging.getLogger(__name__)
 
 USAGE_TTL = 40 * 86_400
 
 
-class Store(ChatData, DigestData):
+class Store(ChatData, DigestData, PartsData):
     """Typed access to the bot's Redis data; every key has the `naba:` prefix and (but subscriptions) a TTL."""
 
     def __init__(self, redis: Redis, *, ttl: int, embedded: EmbeddedValkey | None = None) -> None:

@@ -1,5 +1,4 @@
-"""Per-chat and per-user data: reply language, which message is about which article, Q&A threads,
-parts of split posts waiting to be joined."""
+"""Per-chat and per-user data: reply language, which message is about which article, Q&A threads."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from bot.store import keys
 from bot.store.base import Entry, StoreBase
 
 PREFERENCE_TTL = 400 * 86_400  # a year and a bit, refreshed whenever the user changes it
-PARTS_TTL = 60
 THREAD_TURNS = 20
 ARTICLE_WINDOW = 2 * 86_400  # how long a chat's list of articles reaches back (digests need 24 h)
 
@@ -41,6 +39,23 @@ class ChatData(StoreBase):
 
         if message_ids:
             await self.redis.run(write, None)
+
+    async def link_brief(self, chat_id: int, message_ids: list[int]) -> None:
+        """Remember which messages make up one brief (its buttons are on the last one)."""
+        if message_ids:
+            key, data = keys.brief_messages(chat_id, message_ids[-1]), json.dumps(message_ids)
+            await self.redis.run(lambda r: r.set(key, data, ex=self.ttl), None)
+
+    async def brief_messages(self, chat_id: int, message_id: int) -> list[int]:
+        """The messages of the brief whose buttons are on `message_id` (just that one when unknown)."""
+        raw = await self.redis.run(lambda r: r.get(keys.brief_messages(chat_id, message_id)), None)
+        try:
+            ids = json.loads(raw) if raw else []
+        except ValueError:
+            ids = []
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids) or message_id not in ids:
+            return [message_id]
+        return ids
 
     async def article_of_message(self, chat_id: int, message_id: int) -> str | None:
         """The article a message is about, if the bot knows."""
@@ -84,36 +99,6 @@ class ChatData(StoreBase):
             return await pipe.execute()
 
         await self.redis.run(write, None)
-
-    async def push_part(self, chat_id: int, origin: str, part: dict[str, Any]) -> int | None:
-        """Add one part of a split post; returns how many parts are waiting (None without Redis)."""
-        key = keys.pending_parts(chat_id, origin)
-
-        async def write(r: Any) -> Any:
-            pipe = r.pipeline(transaction=True)
-            pipe.rpush(key, json.dumps(part, ensure_ascii=False))
-            pipe.expire(key, PARTS_TTL)
-            return (await pipe.execute())[0]
-
-        result = await self.redis.run(write, None)
-        return int(result) if result is not None else None
-
-    async def count_parts(self, chat_id: int, origin: str) -> int:
-        """How many parts are waiting."""
-        return int(await self.redis.run(lambda r: r.llen(keys.pending_parts(chat_id, origin)), 0))
-
-    async def take_parts(self, chat_id: int, origin: str) -> list[dict[str, Any]]:
-        """Remove and return the waiting parts."""
-        key = keys.pending_parts(chat_id, origin)
-
-        async def take(r: Any) -> Any:
-            pipe = r.pipeline(transaction=True)
-            pipe.lrange(key, 0, -1)
-            pipe.delete(key)
-            return (await pipe.execute())[0]
-
-        raw = await self.redis.run(take, [])
-        return [json.loads(item) for item in raw]
 
     async def forget_chat(self, chat_id: int, user_id: int) -> None:
         """Delete what is kept about a user and their chat (/forget); articles shared by others stay."""

@@ -39,6 +39,11 @@ def message_article(chat_id: int, message_id: int) -> str:
     return f"{PREFIX}msg:{chat_id}:{message_id}"
 
 
+def brief_messages(chat_id: int, message_id: int) -> str:
+    """The messages of one brief, under the message that carries its buttons."""
+    return f"{PREFIX}msg:{chat_id}:{message_id}:brief"
+
+
 def chat_last_article(chat_id: int) -> str:
     """The latest article of a chat."""
     return f"{PREFIX}chat:{chat_id}:last"
@@ -54,9 +59,19 @@ def language(user_id: int) -> str:
     return f"{PREFIX}lang:{user_id}"
 
 
-def pending_parts(chat_id: int, origin: str) -> str:
-    """Parts of a post that Telegram split over several messages, waiting to be joined."""
-    return f"{PREFIX}parts:{{{chat_id}}}:{origin}"
+def album_parts(chat_id: int, media_group: str) -> str:
+    """The messages of one album (media group), waiting to be joined into one post."""
+    return f"{PREFIX}parts:{{{chat_id}}}:album:{media_group}"
+
+
+def part(chat_id: int, message_id: int) -> str:
+    """What one recent message of a chat was (its length, origin, text), so its sequel can find it."""
+    return f"{PREFIX}parts:{{{chat_id}}}:msg:{message_id}"
+
+
+def part_next(chat_id: int, message_id: int) -> str:
+    """The id of the sequel that claimed a full message, or "closed" once that post was put together."""
+    return f"{PREFIX}parts:{{{chat_id}}}:next:{message_id}"
 
 
 def chat_articles(chat_id: int) -> str:

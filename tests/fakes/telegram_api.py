@@ -417,6 +417,18 @@ class FakeTelegram(ThreadedServer):
             self.push_update({"message": msg})
             return msg
 
+    def edit_user_message(self, chat_id: int, message_id: int, text: str) -> JSON:
+        """The user edits one of their messages (an ``edited_message`` update); returns the Message."""
+        with self._lock:
+            stored = self._history[chat_id].get(message_id)
+            if stored is None or stored.from_bot:
+                raise ValueError(f"no user message {message_id} in chat {chat_id}")
+            field = "caption" if "caption" in stored.msg else "text"
+            stored.msg[field] = text
+            stored.msg["edit_date"] = int(time.time())
+            self.push_update({"edited_message": dict(stored.msg)})
+            return stored.msg
+
     def send_command(self, chat_id: int, command: str, args: str = "", **kw: Any) -> JSON:
         """A user sends ``/command args`` (``/command@bot_username`` outside private chats)."""
         chat_type = kw.get("chat_type") or self._chats.get(chat_id, {}).get("type") or _chat_type(chat_id)
