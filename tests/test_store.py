@@ -101,3 +101,34 @@ async def test_embedded_valkey_keeps_the_cache_across_restarts(settings_factory,
         await second.close()
     assert brief.from_cache and fake_openai.calls == 1
     assert (settings.data_dir / "valkey").is_dir()
+
+
+async def test_an_error_answer_is_not_an_outage(
+    own_redis: ValkeyServer, settings_factory, fake_openai: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    services = await Services.open(settings_factory(redis_url=own_redis.connection_url))
+    client = redis.Redis.from_url(own_redis.connection_url)
+    try:
+        # WRONGTYPE: a key of the wrong type (a stray write, an old version) fails that read only.
+        client.lpush(keys.language(7), "x")
+        with caplog.at_level(logging.ERROR):
+            assert await services.store.get_language(7) is None
+        assert services.store.redis.available
+        assert any("WRONGTYPE" in r.getMessage() for r in caplog.records)
+        await services.store.set_language(8, "en")
+        assert await services.store.get_language(8) == "en"  # and Redis is still used at once
+
+        # OOM: Redis at its memory cap refuses writes but answers reads; the bot keeps reading the cache.
+        await services.pipeline.analyse(WATER)
+        client.config_set("maxmemory", "1")
+        client.config_set("maxmemory-policy", "noeviction")
+        with caplog.at_level(logging.ERROR):
+            brief = await services.pipeline.analyse(BANK)  # cannot be cached, still briefed
+            cached = await services.pipeline.analyse(WATER)
+        assert brief.analysis.quotes and cached.from_cache
+        assert services.store.redis.available
+        assert any("maxmemory" in r.getMessage() for r in caplog.records)
+        assert not any("unreachable" in r.getMessage() for r in caplog.records)
+    finally:
+        client.close()
+        await services.close()

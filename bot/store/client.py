@@ -3,7 +3,8 @@
 Redis is a cache and a shared memory here, never a single point of failure: when it cannot be
 reached, every operation returns its "nothing stored" default, one warning is logged, and for a
 few seconds no further attempt is made (so a dead Redis costs no latency); then it is tried again
-and a line is logged when it answers.
+and a line is logged when it answers. An error *answer* (OOM, WRONGTYPE) is not an outage: that
+operation returns its default and an error is logged, and Redis stays in use.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 log = logging.getLogger(__name__)
 
 _DOWN = object()
 RETRY_AFTER_SECONDS = 3.0  # how long a Redis that failed is left alone before the next try
+REFUSAL_LOG_SECONDS = 60.0  # one log line a minute per kind of error answer (OOM, WRONGTYPE…)
 
 # Deletes a lock only if we still own it (a lock that expired may belong to another process now).
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -45,6 +47,7 @@ class Redis:
         )
         self._down_since: float | None = None
         self._next_try = 0.0
+        self._refusals: dict[str, float] = {}  # error kind -> when it was last logged
 
     @property
     def available(self) -> bool:
@@ -62,6 +65,11 @@ class Redis:
             return default
         try:
             result = await op(self.client)
+        except ResponseError as exc:
+            # Redis answered, with an error (OOM at maxmemory, WRONGTYPE, READONLY…): it is up, the
+            # operation failed. Say so loudly (an operator must act), but do not stop using Redis.
+            self._refused(exc)
+            return default
         except (RedisError, OSError) as exc:
             if self._down_since is None:
                 self._down_since = now
@@ -72,6 +80,17 @@ class Redis:
             log.warning("Redis is back after %.0f s: caching again", now - self._down_since)
             self._down_since = None
         return result
+
+    def _refused(self, exc: ResponseError) -> None:
+        kind = f"{type(exc).__name__}:{str(exc).split(' ', 1)[0]}"
+        now = time.monotonic()
+        if now - self._refusals.get(kind, -REFUSAL_LOG_SECONDS) >= REFUSAL_LOG_SECONDS:
+            self._refusals[kind] = now
+            log.error(
+                "Redis refused a command (%s: %s); going on without that data: check the server",
+                type(exc).__name__,
+                exc,
+            )
 
     async def ping(self) -> bool:
         """Tell whether Redis answers now (ignores the back-off window)."""
