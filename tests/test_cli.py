@@ -322,11 +322,13 @@ def test_run_with_a_copied_env_example_starts_and_stops(
         [sys.executable, "-m", "bot", "run"], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
+        # deleteWebhook is the updater's first call when polling starts (a getUpdates is seen when it returns).
         deadline = time.monotonic() + 30
-        while not telegram.calls_to("getUpdates") and bot.poll() is None and time.monotonic() < deadline:
+        while not telegram.calls_to("deleteWebhook") and bot.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert telegram.calls_to("getUpdates"), "the bot did not start polling"
-        bot.send_signal(signal.SIGINT)
+        assert telegram.calls_to("deleteWebhook"), "the bot did not start polling"
+        time.sleep(0.3)
+        bot.send_signal(signal.SIGINT)  # Ctrl-C
         _, err = bot.communicate(timeout=30)
     finally:
         if bot.poll() is None:
@@ -334,7 +336,8 @@ def test_run_with_a_copied_env_example_starts_and_stops(
             bot.communicate()
     assert bot.returncode == 0, err.decode()
     assert "Traceback" not in err.decode() and telegram.token not in err.decode()
-    assert [call.method for call in telegram.calls[:1]] == ["getMe"]
+    assert [call.method for call in telegram.calls[:1]] == ["getMe"]  # once: run_polling did not ask again
+    assert len(telegram.calls_to("getMe")) == 1 and telegram.calls_to("setMyCommands")
 
 
 def test_run_without_a_token_and_with_an_empty_one_say_the_same(naba) -> None:
@@ -353,6 +356,19 @@ def test_run_with_a_rejected_token_is_one_line_without_the_token(naba, telegram:
     debug = naba("run", TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_BASE_URL=telegram.base_url, LOG_LEVEL="DEBUG")
     assert debug.returncode != 0 and "Traceback" not in debug.stderr
     assert "WRONG-token" not in debug.stdout + debug.stderr
+
+
+def test_run_in_webhook_mode_checks_the_token_first(naba, telegram: FakeTelegram) -> None:
+    done = naba(
+        "run",
+        TELEGRAM_BOT_TOKEN=WRONG_TOKEN,
+        TELEGRAM_BASE_URL=telegram.base_url,
+        WEBHOOK_URL="https://naba.example.org/telegram",
+        WEBHOOK_SECRET="s3cret-Token_1",
+    )
+    line = _one_clean_line(done, WRONG_TOKEN, "s3cret-Token_1")
+    assert "rejected TELEGRAM_BOT_TOKEN" in line
+    assert telegram.calls_to("setWebhook") == []
 
 
 def test_run_with_an_unreachable_bot_api_is_one_line(naba) -> None:
