@@ -48,15 +48,21 @@ async def test_subscribe_commands(bot: RunningBot, telegram: FakeTelegram) -> No
     assert "يصلك الموجز كل يوم الساعة 07:30 (Asia/Riyadh)" in messages[-1].text
     telegram.send_command(USER, "subscribe", "25:00")
     messages = await replies(telegram, USER, 3)
-    assert "HH:MM" in messages[-1].text and "/subscribe 08:00 Asia/Riyadh" in messages[-1].text
-    telegram.send_command(USER, "subscribe", "08:00 Mars/Base", language_code="en")
+    assert "الساعات من 00 إلى 23" in messages[-1].text and "/subscribe 08:00 Asia/Riyadh" in messages[-1].text
+    telegram.send_command(USER, "subscribe", "08:00 Mars/Olympus", language_code="en")
     messages = await replies(telegram, USER, 4)
-    assert "I do not know that time zone" in messages[-1].text
-    telegram.send_command(USER, "subscribe", "21:15")  # the zone stays as chosen
+    assert messages[-1].text == (
+        "I do not know the time zone “Mars/Olympus”. Use an Area/City name, for example: "
+        "/subscribe 08:00 Africa/Cairo (or UTC)"
+    )
+    telegram.send_command(USER, "subscribe", "8am", language_code="en")
     messages = await replies(telegram, USER, 5)
+    assert messages[-1].text == "Please use 24-hour time: 8am is 08:00. For example: /subscribe 08:00 Asia/Riyadh"
+    telegram.send_command(USER, "subscribe", "21:15")  # the zone stays as chosen
+    messages = await replies(telegram, USER, 6)
     assert "21:15 (Asia/Riyadh)" in messages[-1].text
     telegram.send_command(USER, "unsubscribe")
-    messages = await replies(telegram, USER, 6)
+    messages = await replies(telegram, USER, 7)
     assert messages[-1].text.endswith("أوقفت موجزك اليومي.")
     assert await bot.services.store.get_subscription(USER) is None
 

@@ -21,11 +21,41 @@ def test_times(raw: str, expected: str) -> None:
     assert parse_time(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["24:00", "8:60", "eight", "8:5", ""])
-def test_bad_times(raw: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("24:00", "subscribe_bad_hour"),
+        ("25:00", "subscribe_bad_hour"),
+        ("8:60", "subscribe_bad_minute"),
+        ("eight", "subscribe_bad_time"),
+        ("8:5", "subscribe_bad_time"),
+        ("", "subscribe_bad_time"),
+    ],
+)
+def test_bad_times(raw: str, key: str) -> None:
     with pytest.raises(ScheduleError) as caught:
         parse_time(raw)
-    assert caught.value.key == "subscribe_bad_time"
+    assert caught.value.key == key
+    assert caught.value.params["given"] == raw
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "suggestion"),
+    [
+        (["8am"], "subscribe_ampm", "08:00"),
+        (["8", "pm"], "subscribe_ampm", "20:00"),
+        (["12:30am"], "subscribe_ampm", "00:30"),
+        (["9", "مساءً"], "subscribe_ampm", "21:00"),
+        (["08:00", "Asia/Riyad"], "subscribe_bad_zone_close", "Asia/Riyadh"),
+        (["Cairo"], "subscribe_bad_zone_close", "Africa/Cairo"),
+        (["08:00", "Mars/Olympus"], "subscribe_bad_zone", None),
+    ],
+)
+def test_what_is_wrong_is_said(args: list[str], key: str, suggestion: str | None) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        parse_subscribe_args(args)
+    assert caught.value.key == key
+    assert caught.value.params.get("suggestion") == suggestion
 
 
 def test_zones() -> None:

@@ -75,14 +75,29 @@ class StoryIndex:
     """
 
     def __init__(
-        self, items: list[Item], *, threshold: float = SAME_STORY, shingles: dict[str, set[int]] | None = None
+        self,
+        items: list[Item],
+        *,
+        threshold: float = SAME_STORY,
+        shingles: dict[str, set[int]] | None = None,
+        version: int = 0,
     ) -> None:
         self.threshold = threshold
+        self.version = version  # tells one index from the next (compositions made with it are keyed by it)
         self._shingles = shingles if shingles is not None else {}
         self._items: dict[str, list[Item]] = defaultdict(list)
         self._parent: dict[str, str] = {}
         self._postings: dict[int, list[str]] = defaultdict(list)
         self._add(items, self._parent, self._items, self._postings)
+
+    def extended(self, new: Sequence[Item], version: int) -> StoryIndex:
+        """A new index with `new` grouped in as well (this one is left unchanged: readers may hold it)."""
+        index = StoryIndex([], threshold=self.threshold, shingles=self._shingles, version=version)
+        index._parent = dict(self._parent)
+        index._items = defaultdict(list, {k: list(v) for k, v in self._items.items()})
+        index._postings = defaultdict(list, {k: list(v) for k, v in self._postings.items()})
+        index._add(new, index._parent, index._items, index._postings)
+        return index
 
     def stories(self, extra: Sequence[Item] = ()) -> list[Story]:
         """The stories of the indexed articles plus `extra` (the index itself is left unchanged)."""

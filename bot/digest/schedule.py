@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -10,22 +11,42 @@ _TIME = re.compile(r"^(\d{1,2})[:.٫](\d{2})$")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
-class ScheduleError(ValueError):
-    """A time or a time zone the user gave cannot be used."""
+_AMPM = re.compile(r"^(\d{1,2})(?:[:.٫](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|ص|م|صباحا|صباحاً|مساء|مساءً)$", re.IGNORECASE)
+_LOOKS_LIKE_TIME = re.compile(r"^[\d:.٫]+\s*[a-zA-Z.\u0600-\u06ff]{0,6}$")
+_PM = ("pm", "p.m.", "م", "مساء", "مساءً")
+GIVEN_CHARS = 40  # what the user typed is quoted back, cut to this
 
-    def __init__(self, message: str, key: str) -> None:
+
+class ScheduleError(ValueError):
+    """A time or a time zone the user gave cannot be used; `key` and `params` say why, for the reply."""
+
+    def __init__(self, message: str, key: str, **params: str) -> None:
         super().__init__(message)
         self.key = key
+        self.params = params
+
+
+def _fail(key: str, value: str, **params: str) -> ScheduleError:
+    return ScheduleError(f"{value!r}: {key}", key, given=value.strip()[:GIVEN_CHARS], **params)
 
 
 def parse_time(value: str) -> str:
-    """'8:05', '08:05', '٠٨:٠٥' → '08:05'; anything else raises ScheduleError."""
-    match = _TIME.match(value.strip().translate(_DIGITS))
+    """'8:05', '08:05', '٠٨:٠٥' → '08:05'; anything else raises ScheduleError saying what is wrong."""
+    raw = value.strip().translate(_DIGITS)
+    ampm = _AMPM.match(raw)
+    if ampm:  # 8am, 8:30 pm, 9 مساءً: say what it is in 24-hour time
+        hours, minutes = int(ampm.group(1)), int(ampm.group(2) or 0)
+        if 1 <= hours <= 12 and minutes <= 59:
+            hours = hours % 12 + (12 if ampm.group(3).lower() in _PM else 0)
+            raise _fail("subscribe_ampm", value, suggestion=f"{hours:02d}:{minutes:02d}")
+    match = _TIME.match(raw)
     if not match:
-        raise ScheduleError(f"{value!r} is not a time", "subscribe_bad_time")
+        raise _fail("subscribe_bad_time", value)
     hours, minutes = int(match.group(1)), int(match.group(2))
-    if hours > 23 or minutes > 59:
-        raise ScheduleError(f"{value!r} is not a time", "subscribe_bad_time")
+    if hours > 23:
+        raise _fail("subscribe_bad_hour", value)
+    if minutes > 59:
+        raise _fail("subscribe_bad_minute", value)
     return f"{hours:02d}:{minutes:02d}"
 
 
@@ -40,10 +61,20 @@ def parse_zone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         pass
     lowered = name.lower()
-    for known in _zones():
+    zones = _zones()
+    for known in zones:
         if known.lower() == lowered:
             return known
-    raise ScheduleError(f"{value!r} is not a time zone", "subscribe_bad_zone")
+    if "/" in name:
+        by_lower = {known.lower(): known for known in zones if "/" in known}
+    else:  # "Riyadh", "cairo": the city part of a zone name
+        by_lower = {known.rsplit("/", 1)[-1].lower(): known for known in zones if "/" in known}
+    close = difflib.get_close_matches(lowered.replace(" ", "_"), list(by_lower), n=1, cutoff=0.8)
+    if close:
+        raise _fail("subscribe_bad_zone_close", value, suggestion=by_lower[close[0]])
+    if "/" not in name:
+        raise _fail("subscribe_bad_time", value)  # neither a zone nor a city: most likely a time ("eight")
+    raise _fail("subscribe_bad_zone", value)
 
 
 def _zones() -> set[str]:
@@ -54,9 +85,19 @@ def parse_subscribe_args(args: list[str]) -> tuple[str | None, str | None]:
     """The time and zone of `/subscribe [HH:MM] [Area/City]`, in either order; None for what is not given."""
     when: str | None = None
     zone: str | None = None
-    for arg in args:
-        if _TIME.match(arg.strip().translate(_DIGITS)) or arg.strip().translate(_DIGITS).isdigit():
-            when = parse_time(arg if ":" in arg or "." in arg else f"{arg}:00")
+    words = [a for a in args if a.strip()]
+    joined: list[str] = []
+    for word in words:  # "8 am", "9 مساءً": one time in two words
+        if joined and _AMPM.match(f"{joined[-1]} {word}".translate(_DIGITS)):
+            joined[-1] = f"{joined[-1]} {word}"
+        else:
+            joined.append(word)
+    for arg in joined:
+        raw = arg.strip().translate(_DIGITS)
+        if raw.isdigit():
+            when = parse_time(f"{raw}:00")
+        elif _LOOKS_LIKE_TIME.match(raw) and "/" not in raw:
+            when = parse_time(arg)
         else:
             zone = parse_zone(arg)
     return when, zone

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -22,22 +25,53 @@ log = logging.getLogger(__name__)
 DAY = 86_400
 SEND_CONCURRENCY = 32
 DUE_PAGE = 1000  # digests in flight at once; Telegram's pace is kept by the bot's rate limiter
+WINDOW_STEP = 600  # the channels' 24 hours start on a 10-minute step, so the index only grows in between
+COMPOSED_SECONDS = 600  # a chat's composed digest is reused while nothing it is made of changed
+COMPOSED_MAX = 20_000
+OFF_LOOP_ITEMS = 50  # a chat with more articles than this is grouped in a worker thread
 
-# Sends one chat's digest (raises ChatUnreachable, ChatMoved or DeliveryFailed).
-Deliver = Callable[[Subscription, list[Story], str], Awaitable[None]]
+# Renders a digest into Telegram HTML messages; sends one of them to a chat (raises ChatUnreachable,
+# ChatMoved or DeliveryFailed).
+Render = Callable[[Subscription, list[Story], str], Awaitable[list[str]]]
+Send = Callable[[int, str], Awaitable[None]]
+
+
+@dataclass
+class _Channels:
+    """The channels' posts grouped once, reused by every digest until a post arrives or the window moves."""
+
+    since: float
+    seen: frozenset[tuple[str, str, float]]
+    index: StoryIndex
+
+
+def _entry_key(entry: Entry) -> tuple[str, str, float]:
+    article_id, source, received = entry
+    return article_id, f"{source.kind}:{source.name}:{source.url}", received
 
 
 class Digests:
-    """Subscriptions, composition from cached analyses, and the fan-out of due digests."""
+    """Subscriptions, composition from cached analyses, and the fan-out of due digests.
+
+    Composition never blocks other chats: the channels' index is built once (in a worker thread)
+    and extended as posts arrive, and a chat's digest is composed once for as long as its articles
+    and the channels' index stay the same (`compositions` counts the real ones).
+    """
 
     def __init__(self, settings: Settings, store: Store, pipeline: ArticlePipeline, clock: Clock) -> None:
         self.settings = settings
         self.store = store
         self.pipeline = pipeline
         self.max_stories = settings.digest_max_stories
-        self._running = asyncio.Lock()
-        self._shingles: dict[str, set[int]] = {}  # per run: each article's shingles are computed once
         self.clock = clock
+        self.compositions = 0
+        self._running = asyncio.Lock()
+        self._channel_lock = asyncio.Lock()
+        self._channels: _Channels | None = None
+        self._versions = 0
+        self._shingles: dict[str, set[int]] = {}  # each article's shingles are computed once
+        self._composed: dict[int, tuple[Any, float, list[Story]]] = {}
+        self._composing: dict[int, tuple[Any, asyncio.Future[list[Story]]]] = {}
 
     async def subscribe(
         self, chat_id: int, args: list[str], lang: Lang, *, group: bool, now: datetime | None = None
@@ -68,14 +102,70 @@ class Digests:
     ) -> list[Story]:
         """The last 24 hours of a chat's articles and the channels' posts, grouped and ordered."""
         now = now or self.clock.now().timestamp()
-        mine = await self._items(await self.store.chat_articles(chat_id, now - DAY))
         index = channel if channel is not None else await self.channel_index(now)
-        return rank(index.stories(mine), self.max_stories)
+        entries = await self.store.chat_articles(chat_id, now - DAY)
+        key = (index.version, self.max_stories, tuple(_entry_key(e) for e in entries))
+        loop = asyncio.get_running_loop()
+        cached = self._composed.get(chat_id)
+        if cached is not None and cached[0] == key and cached[1] > loop.time():
+            return cached[2]
+        running = self._composing.get(chat_id)
+        if running is not None and running[0] == key:
+            return await asyncio.shield(running[1])
+        future: asyncio.Future[list[Story]] = loop.create_future()
+        self._composing[chat_id] = (key, future)
+        try:
+            mine = await self._items(entries)
+            if len(mine) > OFF_LOOP_ITEMS:
+                stories = await asyncio.to_thread(lambda: rank(index.stories(mine), self.max_stories))
+            else:
+                stories = rank(index.stories(mine), self.max_stories)
+            self.compositions += 1
+            self._remember(chat_id, key, stories, loop.time())
+            future.set_result(stories)
+            return stories
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            if self._composing.get(chat_id, (None, None))[1] is future:
+                del self._composing[chat_id]
+
+    def _remember(self, chat_id: int, key: Any, stories: list[Story], now: float) -> None:
+        if len(self._composed) >= COMPOSED_MAX:
+            self._composed = {c: v for c, v in self._composed.items() if v[1] > now}
+            while len(self._composed) >= COMPOSED_MAX:
+                del self._composed[next(iter(self._composed))]
+        self._composed[chat_id] = (key, now + COMPOSED_SECONDS, stories)
 
     async def channel_index(self, now: float) -> StoryIndex:
-        """The channels' posts of the last 24 hours, grouped (analysed now if they were not yet: once per post)."""
-        items = await self._items(await self.store.channel_articles(now - DAY), analyse_missing=True)
-        return StoryIndex(items, shingles=self._shingles)
+        """The channels' posts of the last 24 hours (to the 10 minutes), grouped; built off the event loop.
+
+        Posts not analysed yet are analysed now (once per post). While the window's start stays put
+        the index only grows, by the new posts; when it moves, the index is built anew.
+        """
+        since = (now - DAY) // WINDOW_STEP * WINDOW_STEP
+        entries = await self.store.channel_articles(since)
+        seen = frozenset(_entry_key(e) for e in entries)
+        async with self._channel_lock:
+            current = self._channels
+            if current is not None and current.since == since and current.seen >= seen:
+                return current.index
+            self._versions += 1
+            if current is not None and current.since == since and current.seen <= seen:
+                new = [e for e in entries if _entry_key(e) not in current.seen]
+                items = await self._items(new, analyse_missing=True)
+                index = await asyncio.to_thread(current.index.extended, items, self._versions)
+            else:
+                ids = {article_id for article_id, _, _ in entries}
+                self._shingles = {k: v for k, v in self._shingles.items() if k in ids}
+                items = await self._items(entries, analyse_missing=True)
+                index = await asyncio.to_thread(
+                    partial(StoryIndex, items, shingles=self._shingles, version=self._versions)
+                )
+            self._channels = _Channels(since, seen, index)
+            return index
 
     async def _items(self, entries: list[Entry], *, analyse_missing: bool = False) -> list[Item]:
         namespace = self.pipeline.analyser.cache_namespace
@@ -95,7 +185,7 @@ class Digests:
             # else: a chat's article whose analysis expired: no model call on a subscriber's behalf
         return items
 
-    async def run_due(self, deliver: Deliver, now: datetime | None = None) -> int:
+    async def run_due(self, render: Render, send: Send, now: datetime | None = None) -> int:
         """Send every digest that is due; returns how many were sent. Safe to run on several replicas."""
         if self._running.locked():
             return 0  # the previous run is still sending
@@ -116,18 +206,17 @@ class Digests:
 
                 async def one(chat_id: int, due_at: float, index: StoryIndex = channel) -> bool:
                     async with gate:
-                        return await self._send_one(chat_id, due_at, now, index, deliver)
+                        return await self._send_one(chat_id, due_at, now, index, render, send)
 
                 results = await asyncio.gather(*(one(chat, at) for chat, at in due), return_exceptions=True)
                 for result in results:
                     if isinstance(result, BaseException):
                         log.error("a digest failed", exc_info=result)
                 sent += sum(1 for result in results if result is True)
-            self._shingles.clear()
             return sent
 
     async def _send_one(
-        self, chat_id: int, due_at: float, now: datetime, channel: StoryIndex, deliver: Deliver
+        self, chat_id: int, due_at: float, now: datetime, channel: StoryIndex, render: Render, send: Send
     ) -> bool:
         subscription = await self.store.get_subscription(chat_id)
         if subscription is None:
@@ -143,30 +232,56 @@ class Digests:
         if not await self.store.claim_digest(chat_id, day):
             await self.store.reschedule(chat_id, following.timestamp())
             return False  # sent already (a restart) or being sent by another replica
+        delivered = False
         try:
-            stories = await self.stories(chat_id, now.timestamp(), channel=channel)
-            if stories:
-                chat_id = await self._deliver(subscription, stories, day, deliver)
+            outbox = await self.store.digest_outbox(chat_id, day)
+            if outbox is None:  # not started yet: compose it
+                stories = await self.stories(chat_id, now.timestamp(), channel=channel)
+                outbox = (await render(subscription, stories, day), 0) if stories else ([], 0)
+            if outbox[0]:
+                chat_id = await self._deliver(chat_id, day, *outbox, send)
+                delivered = True
         except ChatUnreachable:
             log.info("chat %s blocked the bot or is gone: its subscription ends", chat_id)
             await self.store.delete_subscription(chat_id)
             return False
         except DeliveryFailed as exc:
             if exc.retry:
-                await self.store.release_digest(chat_id, day)  # the next run tries again
+                await self.store.release_digest(chat_id, day)  # the next run goes on where this one stopped
                 return False
             log.warning("the digest for chat %s could not be sent: %s", chat_id, exc)
         await self.store.digest_done(chat_id, day)
         await self.store.reschedule(chat_id, following.timestamp())
-        return bool(stories)
+        return delivered
 
-    async def _deliver(self, subscription: Subscription, stories: list[Story], day: str, deliver: Deliver) -> int:
-        """Send; a group that became a supergroup takes its subscription along. Returns the chat id used."""
-        try:
-            await deliver(subscription, stories, day)
-        except ChatMoved as moved:
-            await self.store.move_chat(subscription.chat_id, moved.new_chat_id)
-            await self.store.digest_done(subscription.chat_id, day)
-            await deliver(subscription.model_copy(update={"chat_id": moved.new_chat_id}), stories, day)
-            return moved.new_chat_id
-        return subscription.chat_id
+    async def _deliver(self, chat_id: int, day: str, messages: list[str], first: int, send: Send) -> int:
+        """Send the digest's messages from `first` on; returns the chat id used.
+
+        A digest of several messages keeps its progress in Redis, so after a failure part-way the
+        next run sends only what is missing (never the whole digest again). A group that became a
+        supergroup takes its subscription along.
+        """
+        several = len(messages) > 1
+        if several and first == 0:
+            await self.store.put_digest_outbox(chat_id, day, messages, 0)
+        moved = False
+        i = first
+        while i < len(messages):
+            try:
+                await send(chat_id, messages[i])
+            except ChatMoved as exc:
+                if moved:
+                    raise DeliveryFailed(f"chat {chat_id} moved twice", retry=False) from exc
+                moved = True
+                await self.store.move_chat(chat_id, exc.new_chat_id)
+                await self.store.digest_done(chat_id, day)
+                chat_id = exc.new_chat_id
+                if several:
+                    await self.store.put_digest_outbox(chat_id, day, messages, i)
+                continue
+            i += 1
+            if several:
+                await self.store.put_digest_outbox(chat_id, day, messages, i)
+        if several:
+            await self.store.drop_digest_outbox(chat_id, day)
+        return chat_id

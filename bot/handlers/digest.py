@@ -49,7 +49,7 @@ async def on_subscribe(update: Update, context: Context) -> None:
             chat.id, list(context.args or []), lang, group=chat.type != ChatType.PRIVATE
         )
     except ScheduleError as exc:
-        await reply.notice(exc.key)
+        await reply.notice(exc.key, **exc.params)
         return
     key = "subscribed" if changed else "subscription_current"
     await reply.notice(key, time=subscription.time, zone=subscription.timezone)
@@ -123,16 +123,17 @@ async def on_migrated(update: Update, context: Context) -> None:
 async def tick(context: Context) -> None:
     """JobQueue job: send the digests that are due (each at most once per local day)."""
     bot = context.bot
+    store = context.bot_data.services.store
 
-    async def deliver(subscription: Subscription, stories: list[Story], day: str) -> None:
+    async def render(subscription: Subscription, stories: list[Story], day: str) -> list[str]:
         lang = subscription.lang
         if not subscription.group:
-            lang = await context.bot_data.services.store.get_language(subscription.chat_id) or lang
+            lang = await store.get_language(subscription.chat_id) or lang
+        return [message.html for message in render_digest(stories, day, lang)]
+
+    async def send(chat_id: int, html: str) -> None:
         try:
-            for message in render_digest(stories, day, lang):
-                await bot.send_message(
-                    subscription.chat_id, message.html, parse_mode="HTML", link_preview_options=io.NO_PREVIEW
-                )
+            await bot.send_message(chat_id, html, parse_mode="HTML", link_preview_options=io.NO_PREVIEW)
         except Forbidden as exc:
             raise ChatUnreachable(str(exc)) from exc
         except ChatMigrated as exc:
@@ -146,6 +147,6 @@ async def tick(context: Context) -> None:
         except TelegramError as exc:
             raise DeliveryFailed(str(exc), retry=False) from exc
 
-    sent = await context.bot_data.services.digests.run_due(deliver)
+    sent = await context.bot_data.services.digests.run_due(render, send)
     if sent:
         log.info("sent %d digests", sent)

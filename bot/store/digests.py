@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.models import Source, Subscription
@@ -69,6 +70,24 @@ class DigestData(StoreBase):
     async def release_digest(self, chat_id: int, day: str) -> None:
         """Give a claim back after a failure that a later try may not have."""
         await self.redis.run(lambda r: r.delete(keys.digest_sent(chat_id, day)), None)
+
+    async def digest_outbox(self, chat_id: int, day: str) -> tuple[list[str], int] | None:
+        """A digest sent part-way: its messages and how many of them were sent."""
+        raw = await self.redis.run(lambda r: r.get(keys.digest_outbox(chat_id, day)), None)
+        try:
+            data = json.loads(raw) if raw else None
+            return (list(data["messages"]), int(data["sent"])) if data else None
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    async def put_digest_outbox(self, chat_id: int, day: str, messages: list[str], sent: int) -> None:
+        """Note a digest's messages and its progress (kept as long as the day's claim could be retried)."""
+        data = json.dumps({"messages": messages, "sent": sent}, ensure_ascii=False)
+        await self.redis.run(lambda r: r.set(keys.digest_outbox(chat_id, day), data, ex=SENT_SECONDS), None)
+
+    async def drop_digest_outbox(self, chat_id: int, day: str) -> None:
+        """The digest went out whole."""
+        await self.redis.run(lambda r: r.delete(keys.digest_outbox(chat_id, day)), None)
 
     async def add_channel_article(self, article_id: str, source: Source, when: float) -> None:
         """Remember a post of a channel the bot is in (channel posts go into every digest)."""

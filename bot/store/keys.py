@@ -97,3 +97,8 @@ def subscriptions_due() -> str:
 def digest_sent(chat_id: int, local_day: str) -> str:
     """Marks the digest of a chat's local day as claimed by one process."""
     return f"{PREFIX}digest:{chat_id}:{local_day}"
+
+
+def digest_outbox(chat_id: int, local_day: str) -> str:
+    """A digest of several messages being sent: its messages and how many have gone out."""
+    return f"{PREFIX}digest:{chat_id}:{local_day}:outbox"
