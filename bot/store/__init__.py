@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from bot.store.parts import PartsData
 log = logging.getLogger(__name__)
 
 USAGE_TTL = 40 * 86_400
+PARSE_OFF_LOOP = 100  # stored values read at once above which they are parsed in a worker thread
 
 
 class Store(ChatData, DigestData, PartsData):
@@ -75,10 +77,12 @@ class Store(ChatData, DigestData, PartsData):
             return await pipe.execute()
 
         raw = await self.redis.run(read, [None] * (2 * len(ids)))
-        out: list[tuple[Article | None, CachedAnalysis | None]] = []
-        for i in range(0, len(raw), 2):
-            out.append((parse(raw[i], Article), parse(raw[i + 1], CachedAnalysis)))
-        return out
+
+        def decode() -> list[tuple[Article | None, CachedAnalysis | None]]:
+            return [(parse(raw[i], Article), parse(raw[i + 1], CachedAnalysis)) for i in range(0, len(raw), 2)]
+
+        # Parsing a day of channel posts takes a while: not on the event loop, where other chats wait.
+        return await asyncio.to_thread(decode) if len(ids) > PARSE_OFF_LOOP else decode()
 
     async def put_article(self, article: Article) -> None:
         """Keep an article's text (follow-up questions and digests need it)."""

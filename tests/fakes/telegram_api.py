@@ -193,6 +193,7 @@ class FakeTelegram(ThreadedServer):
         self._blocked: dict[int, str] = {}
         self._migrated: dict[int, int] = {}
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._skips: dict[str, int] = {}
         self._callbacks: set[str] = set()
         self._updates: list[JSON] = []
         self._update_ids = itertools.count(1)
@@ -291,6 +292,9 @@ class FakeTelegram(ThreadedServer):
     def _injected(self, method: str) -> None:
         queue = self._failures.get(method)
         if queue:
+            if self._skips.get(method):
+                self._skips[method] -= 1
+                return
             raise queue.popleft()
 
     async def _get_updates(self, p: JSON) -> list[JSON]:
@@ -498,10 +502,12 @@ class FakeTelegram(ThreadedServer):
             self.register_chat(new_chat_id, "supergroup", self._chats.get(chat_id, {}).get("title"))
 
     def fail_next(self, method: str, status: int, description: str, *, retry_after: int | None = None,
-                  count: int = 1) -> None:  # fmt: skip
-        """Answer the next ``count`` calls of ``method`` with this error (not counted in ``throttled``)."""
+                  count: int = 1, after: int = 0) -> None:  # fmt: skip
+        """Answer ``count`` calls of ``method`` with this error, once ``after`` more have succeeded
+        (not counted in ``throttled``)."""
         parameters = {"retry_after": retry_after} if retry_after is not None else None
         with self._lock:
+            self._skips[method] = after
             self._failures[method].extend(ApiError(status, description, parameters) for _ in range(count))
 
     def reset_rates(self) -> None:
