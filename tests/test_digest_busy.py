@@ -120,3 +120,18 @@ async def test_a_digest_of_several_messages_is_not_sent_twice_after_a_failure(
     numbers = [line.split(".", 1)[0].lstrip("\u200f") for text in sent for line in text.split("\n")]
     stories = [n for n in numbers if n.isdigit()]
     assert stories == [str(i) for i in range(1, 41)]  # every story once, in order
+
+
+async def test_a_channel_that_corrects_a_figure_is_read_again(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    first = "ارتفعت حصيلة ضحايا الفيضانات في مدينة درنة إلى 5 قتلى وفق السلطات المحلية صباح اليوم."
+    post = telegram.post_to_channel(-1004444444444, first, title="قناة عاجل")
+    await telegram.wait_for(lambda: fake_openai.calls == 1)
+    await asyncio.sleep(0.2)
+    telegram.edit_user_message(-1004444444444, post["message_id"], first.replace("5 قتلى", "40 قتيلا"))
+    await telegram.wait_for(lambda: fake_openai.calls == 2)  # a new figure is a new article
+    await asyncio.sleep(0.2)
+    telegram.send_command(USER, "digest")
+    [digest] = await replies(telegram, USER)
+    assert "40 قتيلا" in digest.text and "5 قتلى" not in digest.text

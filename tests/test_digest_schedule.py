@@ -49,6 +49,9 @@ def test_bad_times(raw: str, key: str) -> None:
         (["08:00", "Asia/Riyad"], "subscribe_bad_zone_close", "Asia/Riyadh"),
         (["Cairo"], "subscribe_bad_zone_close", "Africa/Cairo"),
         (["08:00", "Mars/Olympus"], "subscribe_bad_zone", None),
+        (["08:00", "GMT+3"], "subscribe_offset", None),  # never Etc/GMT+3, which is UTC-3
+        (["UTC-5"], "subscribe_offset", None),
+        (["12345"], "subscribe_bad_time", None),
     ],
 )
 def test_what_is_wrong_is_said(args: list[str], key: str, suggestion: str | None) -> None:
@@ -65,6 +68,7 @@ def test_zones() -> None:
         parse_zone("Mars/Olympus")
     assert parse_subscribe_args(["Africa/Cairo", "7:30"]) == ("07:30", "Africa/Cairo")
     assert parse_subscribe_args(["9"]) == ("09:00", None)
+    assert parse_subscribe_args(["1730", "Asia/Riyadh"]) == ("17:30", "Asia/Riyadh")
     assert parse_subscribe_args([]) == (None, None)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.render.html import RLM
 from tests.articles import BANK, WATER, WATER_QUOTES
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, run_bot
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import CHANNEL, USER, replies
@@ -94,6 +94,50 @@ async def test_a_pasted_text_split_by_the_client_is_joined(
     assert body[:50] in request and body[-50:] in request
 
 
+async def test_a_post_of_three_parts_with_the_placeholder_between(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    paragraphs = [f"وتناول المشاركون في الجلسة رقم {i} ملفات التمويل والتنفيذ والمتابعة." for i in range(200)]
+    body = WATER + "\n\n" + "\n\n".join(paragraphs)
+    parts, rest = [], body
+    while len(rest) > 4000:
+        cut = rest.rfind("\n\n", 0, 4000)
+        parts.append(rest[:cut])
+        rest = rest[cut + 2 :]
+    parts.append(rest)
+    assert len(parts) >= 3
+    telegram.send_text(USER, parts[0])
+    telegram.send_text(USER, parts[1])
+    await telegram.wait_for(lambda: telegram.bot_message_count(USER) == 1)  # "⏳" took the next id
+    for part in parts[2:]:
+        telegram.send_text(USER, part)
+    [brief] = await replies(telegram, USER)
+    await asyncio.sleep(0.6)
+    assert len(telegram.bot_messages(USER)) == 1 and "📰" in brief.text
+    [request] = _analyses(fake_openai)
+    assert all(part[-40:] in request for part in parts)
+
+
+async def test_an_album_captioned_with_a_question(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL)
+    [brief] = await replies(telegram, USER)
+    # Photos with a short caption: a question about the latest article, answered in place of "⏳".
+    telegram.send_text(USER, "أين تعقد القمة المقبلة؟", photo=True, media_group_id="q-1")
+    telegram.send_text(USER, "", photo=True, media_group_id="q-1")
+    await replies(telegram, USER, 2)
+    # The same as a reply to the brief: every photo carries the reply; one answer in all.
+    telegram.send_text(USER, "من يموّل المشاريع؟", photo=True, media_group_id="q-2", reply_to_message_id=brief.message_id)
+    telegram.send_text(USER, "", photo=True, media_group_id="q-2", reply_to_message_id=brief.message_id)
+    await replies(telegram, USER, 3)
+    await asyncio.sleep(0.6)
+    messages = telegram.bot_messages(USER)
+    assert len(messages) == 3
+    assert not any("⏳" in m.text or "أقرأ النصوص فقط" in m.text for m in messages)
+    assert [r.schema_name for r in fake_openai.requests] == ["Analysis", "Answer", "Answer"]
+
+
 async def test_an_album_gets_one_reply(bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI) -> None:
     telegram.send_text(USER, "", photo=True, media_group_id="album-1")
     telegram.send_text(USER, WATER, photo=True, media_group_id="album-1", forward_origin=CHANNEL)
@@ -145,7 +189,8 @@ async def test_an_old_language_button_is_answered_quietly(
     callback = telegram.press_button(USER, brief.message_id, data)
     await telegram.wait_for(lambda: callback in telegram.callback_answers)
     await asyncio.sleep(0.3)
-    assert telegram.callback_answers[callback]["text"] == "I no longer have that article. Please forward it again."
+    # In the reader's language (Arabic here), not in the language the button would switch to.
+    assert telegram.callback_answers[callback]["text"] == "لم يعد هذا الخبر محفوظاً لدي. حوّله إليّ مرة أخرى من فضلك."
     assert len(telegram.bot_messages(USER)) == 1 and telegram.bot_messages(USER)[0].text == brief.text
 
 
@@ -162,8 +207,23 @@ async def test_buttons_on_a_message_the_bot_cannot_see_or_edit(bot: RunningBot, 
     await asyncio.sleep(0.5)
     messages = telegram.bot_messages(USER)
     assert len(messages) == 1  # no generic error message in the chat
-    assert "Amman hosts" in messages[0].text or "عمّان" in messages[0].text
+    assert "📰" in messages[0].text  # the brief is still there, in one language or the other
+    assert telegram.callback_answers[gone]["text"] == "لم يعد هذا الخبر محفوظاً لدي. حوّله إليّ مرة أخرى من فضلك."
     assert not telegram.calls_to("deleteMessage")
+
+
+async def test_a_button_pressed_by_someone_no_longer_allowed(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    async with run_bot(bot_settings(), telegram):
+        telegram.send_text(USER, WATER, forward_origin=CHANNEL)
+        [brief] = await replies(telegram, USER)
+    async with run_bot(bot_settings(allowed_user_ids="1002"), telegram):  # later, the operator closes the bot
+        callback = telegram.press_button(USER, brief.message_id, "lang:en", language_code="en")
+        await telegram.wait_for(lambda: callback in telegram.callback_answers)
+        await asyncio.sleep(0.3)
+    assert telegram.callback_answers[callback]["text"] == "Sorry, this bot is private."
+    assert len(telegram.bot_messages(USER)) == 1  # answered on the button, not in the chat
 
 
 async def test_a_multi_message_brief_switches_language_whole(

@@ -103,7 +103,8 @@ class Services:
         )
 
     async def close(self) -> None:
-        """Close the HTTP clients and the store."""
+        """Close the HTTP clients and the store (background analyses of channel posts are cancelled)."""
+        await self.digests.close()
         await self.fetcher.close()
         await self.chat.close()
         await self.store.close()

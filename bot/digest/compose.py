@@ -91,20 +91,27 @@ class StoryIndex:
         self._add(items, self._parent, self._items, self._postings)
 
     def extended(self, new: Sequence[Item], version: int) -> StoryIndex:
-        """A new index with `new` grouped in as well (this one is left unchanged: readers may hold it)."""
+        """A new index with `new` grouped in as well (this one is left unchanged: readers may hold it).
+
+        The new index shares this one's lists and copies only those it adds to, so extending costs
+        about what the new articles cost, not what the whole index does.
+        """
         index = StoryIndex([], threshold=self.threshold, shingles=self._shingles, version=version)
         index._parent = dict(self._parent)
-        index._items = defaultdict(list, {k: list(v) for k, v in self._items.items()})
-        index._postings = defaultdict(list, {k: list(v) for k, v in self._postings.items()})
-        index._add(new, index._parent, index._items, index._postings)
+        index._items = defaultdict(list, self._items)
+        index._postings = defaultdict(list, self._postings)
+        index._add(new, index._parent, index._items, index._postings, shared=True)
         return index
+
+    def __len__(self) -> int:
+        return len(self._parent)
 
     def stories(self, extra: Sequence[Item] = ()) -> list[Story]:
         """The stories of the indexed articles plus `extra` (the index itself is left unchanged)."""
         parent = dict(self._parent)
-        items: dict[str, list[Item]] = defaultdict(list, {k: list(v) for k, v in self._items.items()})
+        items: dict[str, list[Item]] = defaultdict(list, self._items)
         if extra:
-            self._add(extra, parent, items, defaultdict(list), base=self._postings)
+            self._add(extra, parent, items, defaultdict(list), base=self._postings, shared=True)
         groups: dict[str, Story] = defaultdict(Story)
         for article_id in parent:
             groups[_find(parent, article_id)].items.extend(items[article_id])
@@ -117,24 +124,36 @@ class StoryIndex:
         items: dict[str, list[Item]],
         postings: dict[int, list[str]],
         base: dict[int, list[str]] | None = None,
+        *,
+        shared: bool = False,
     ) -> None:
-        """Place articles in stories; `postings` is written, `base` (the index's own) only read."""
+        """Place articles in stories; `postings` is written, `base` (the index's own) only read.
+
+        With `shared`, the lists in `items` and `postings` belong to another index too: they are
+        replaced by longer copies instead of being appended to.
+        """
         for item in sorted(new, key=lambda i: i.received_at):
             article_id = item.article.id
-            items[article_id].append(item)
+            if shared:
+                items[article_id] = [*items.get(article_id, ()), item]
+            else:
+                items[article_id].append(item)
             if article_id in parent:
                 continue  # the same article again (another source): already placed
             parent[article_id] = article_id
             mine = self._shingles_of(item)
             candidates: set[str] = set()
             for shingle in mine:
-                members = postings[shingle]
-                shared = len(members) + (len(base.get(shingle, ())) if base is not None else 0)
-                if shared <= MAX_POSTINGS:  # boilerplate shared by everything says nothing
+                members = postings.get(shingle, [])
+                shared_by = len(members) + (len(base.get(shingle, ())) if base is not None else 0)
+                if shared_by <= MAX_POSTINGS:  # boilerplate shared by everything says nothing
                     candidates.update(members)
                     if base is not None:
                         candidates.update(base.get(shingle, ()))
-                members.append(article_id)
+                if shared:
+                    postings[shingle] = [*members, article_id]
+                else:
+                    postings.setdefault(shingle, members).append(article_id)
             for other in candidates:
                 if (
                     _find(parent, other) != _find(parent, article_id)

@@ -14,6 +14,8 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _AMPM = re.compile(r"^(\d{1,2})(?:[:.٫](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|ص|م|صباحا|صباحاً|مساء|مساءً)$", re.IGNORECASE)
 _LOOKS_LIKE_TIME = re.compile(r"^[\d:.٫]+\s*[a-zA-Z.\u0600-\u06ff]{0,6}$")
 _PM = ("pm", "p.m.", "م", "مساء", "مساءً")
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*[+\-−]\s*\d{1,2}(?::?\d{2})?$", re.IGNORECASE)
+_HHMM = re.compile(r"^(\d{1,2})(\d{2})$")  # 0730, 1730
 GIVEN_CHARS = 40  # what the user typed is quoted back, cut to this
 
 
@@ -51,8 +53,14 @@ def parse_time(value: str) -> str:
 
 
 def parse_zone(value: str) -> str:
-    """An IANA zone name as the user typed it (any case), e.g. 'asia/riyadh' → 'Asia/Riyadh'; 'UTC' works."""
+    """An IANA zone name as the user typed it (any case), e.g. 'asia/riyadh' → 'Asia/Riyadh'; 'UTC' works.
+
+    An offset (UTC+3, GMT-5) is refused with a pointer to a city zone: offsets do not follow daylight
+    saving, and the POSIX names Etc/GMT+3 mean the opposite of what they seem (UTC−3).
+    """
     name = value.strip()
+    if _OFFSET.match(name.translate(_DIGITS)):
+        raise _fail("subscribe_offset", value)
     if name.upper() in ("UTC", "GMT", "Z"):
         return "UTC"
     try:
@@ -66,9 +74,11 @@ def parse_zone(value: str) -> str:
         if known.lower() == lowered:
             return known
     if "/" in name:
-        by_lower = {known.lower(): known for known in zones if "/" in known}
+        by_lower = {known.lower(): known for known in zones if "/" in known and not known.startswith("Etc/")}
     else:  # "Riyadh", "cairo": the city part of a zone name
-        by_lower = {known.rsplit("/", 1)[-1].lower(): known for known in zones if "/" in known}
+        by_lower = {
+            known.rsplit("/", 1)[-1].lower(): known for known in zones if "/" in known and not known.startswith("Etc/")
+        }
     close = difflib.get_close_matches(lowered.replace(" ", "_"), list(by_lower), n=1, cutoff=0.8)
     if close:
         raise _fail("subscribe_bad_zone_close", value, suggestion=by_lower[close[0]])
@@ -94,9 +104,14 @@ def parse_subscribe_args(args: list[str]) -> tuple[str | None, str | None]:
             joined.append(word)
     for arg in joined:
         raw = arg.strip().translate(_DIGITS)
-        if raw.isdigit():
+        hhmm = _HHMM.match(raw)
+        if hhmm:  # 0730 or 1730: hours and minutes without the colon
+            when = parse_time(f"{hhmm.group(1)}:{hhmm.group(2)}")
+        elif raw.isdigit():
+            if len(raw) > 2:
+                raise _fail("subscribe_bad_time", arg)
             when = parse_time(f"{raw}:00")
-        elif _LOOKS_LIKE_TIME.match(raw) and "/" not in raw:
+        elif _LOOKS_LIKE_TIME.match(raw) and "/" not in raw and not _OFFSET.match(raw):
             when = parse_time(arg)
         else:
             zone = parse_zone(arg)

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.digest.compose import Item, Story, StoryIndex, rank
 from bot.digest.schedule import local_day, next_due, parse_subscribe_args
 from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed, NabaError
-from bot.models import Lang, Subscription
+from bot.models import Article, Lang, Subscription
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
 from bot.store.base import Entry
@@ -28,7 +28,9 @@ DUE_PAGE = 1000  # digests in flight at once; Telegram's pace is kept by the bot
 WINDOW_STEP = 600  # the channels' 24 hours start on a 10-minute step, so the index only grows in between
 COMPOSED_SECONDS = 600  # a chat's composed digest is reused while nothing it is made of changed
 COMPOSED_MAX = 20_000
-OFF_LOOP_ITEMS = 50  # a chat with more articles than this is grouped in a worker thread
+OFF_LOOP_ITEMS = 300  # a digest of more articles (the chat's and the index's) is grouped in a worker thread
+MAX_BACKGROUND = 32  # channel posts analysed in the background at once (the rest: at a later call)
+PURGE_EVERY = 500  # compositions between two sweeps of the expired ones
 
 # Renders a digest into Telegram HTML messages; sends one of them to a chat (raises ChatUnreachable,
 # ChatMoved or DeliveryFailed).
@@ -72,6 +74,8 @@ class Digests:
         self._shingles: dict[str, set[int]] = {}  # each article's shingles are computed once
         self._composed: dict[int, tuple[Any, float, list[Story]]] = {}
         self._composing: dict[int, tuple[Any, asyncio.Future[list[Story]]]] = {}
+        self._analysing: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def subscribe(
         self, chat_id: int, args: list[str], lang: Lang, *, group: bool, now: datetime | None = None
@@ -116,7 +120,7 @@ class Digests:
         self._composing[chat_id] = (key, future)
         try:
             mine = await self._items(entries)
-            if len(mine) > OFF_LOOP_ITEMS:
+            if len(mine) + len(index) > OFF_LOOP_ITEMS:
                 stories = await asyncio.to_thread(lambda: rank(index.stories(mine), self.max_stories))
             else:
                 stories = rank(index.stories(mine), self.max_stories)
@@ -133,38 +137,55 @@ class Digests:
                 del self._composing[chat_id]
 
     def _remember(self, chat_id: int, key: Any, stories: list[Story], now: float) -> None:
-        if len(self._composed) >= COMPOSED_MAX:
+        if self.compositions % PURGE_EVERY == 0 or len(self._composed) >= COMPOSED_MAX:
             self._composed = {c: v for c, v in self._composed.items() if v[1] > now}
             while len(self._composed) >= COMPOSED_MAX:
                 del self._composed[next(iter(self._composed))]
         self._composed[chat_id] = (key, now + COMPOSED_SECONDS, stories)
 
-    async def channel_index(self, now: float) -> StoryIndex:
-        """The channels' posts of the last 24 hours (to the 10 minutes), grouped; built off the event loop.
+    async def close(self) -> None:
+        """Cancel the background analyses still running (their posts are analysed at a later call)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
-        Posts not analysed yet are analysed now (once per post). While the window's start stays put
-        the index only grows, by the new posts; when it moves, the index is built anew.
+    def forget(self, chat_id: int) -> None:
+        """Drop what is kept in memory about a chat's digest (/forget)."""
+        self._composed.pop(chat_id, None)
+
+    async def channel_index(self, now: float) -> StoryIndex:
+        """The channels' analysed posts of the last 24 hours (to the 10 minutes), grouped off the event loop.
+
+        While the window's start stays put the index only grows, by the posts that are new (or newly
+        analysed); when it moves, the index is built anew. No model call is made here: a post not
+        analysed yet is analysed in the background (once) and joins the index at the next call.
         """
         since = (now - DAY) // WINDOW_STEP * WINDOW_STEP
         entries = await self.store.channel_articles(since)
-        seen = frozenset(_entry_key(e) for e in entries)
         async with self._channel_lock:
             current = self._channels
-            if current is not None and current.since == since and current.seen >= seen:
+            growing = current is not None and current.since == since
+            known = current.seen if current is not None and growing else frozenset()
+            fresh = [e for e in entries if _entry_key(e) not in known]
+            if current is not None and growing and not fresh:
                 return current.index
-            self._versions += 1
-            if current is not None and current.since == since and current.seen <= seen:
-                new = [e for e in entries if _entry_key(e) not in current.seen]
-                items = await self._items(new, analyse_missing=True)
+            items = await self._items(fresh, analyse_missing=True)
+            if current is not None and growing:
+                if not items:
+                    return current.index
+                self._versions += 1
                 index = await asyncio.to_thread(current.index.extended, items, self._versions)
             else:
+                self._versions += 1
                 ids = {article_id for article_id, _, _ in entries}
-                self._shingles = {k: v for k, v in self._shingles.items() if k in ids}
-                items = await self._items(entries, analyse_missing=True)
+                snapshot = dict(self._shingles)  # one C-level copy: worker threads may be adding to it
+                self._shingles = {k: v for k, v in snapshot.items() if k in ids}
                 index = await asyncio.to_thread(
                     partial(StoryIndex, items, shingles=self._shingles, version=self._versions)
                 )
-            self._channels = _Channels(since, seen, index)
+            included = {(item.article.id, item.received_at) for item in items}
+            added = frozenset(k for k in map(_entry_key, fresh) if (k[0], k[2]) in included)
+            self._channels = _Channels(since, known | added, index)
             return index
 
     async def _items(self, entries: list[Entry], *, analyse_missing: bool = False) -> list[Item]:
@@ -177,13 +198,27 @@ class Digests:
             article = article.model_copy(update={"source": source})
             if cached is not None:
                 items.append(Item(article, cached.grounded, received))
-            elif analyse_missing:  # a channel post not analysed yet: once, whoever needs it first
-                try:
-                    items.append(Item(article, (await self.pipeline.brief(article)).analysis, received))
-                except NabaError as exc:
-                    log.warning("could not analyse channel post %s for the digest: %s", article.id[:12], exc)
+            elif analyse_missing:  # a channel post not analysed yet: once, in the background
+                self._analyse_later(article)
             # else: a chat's article whose analysis expired: no model call on a subscriber's behalf
         return items
+
+    def _analyse_later(self, article: Article) -> None:
+        if article.id in self._analysing or len(self._analysing) >= MAX_BACKGROUND:
+            return
+        self._analysing.add(article.id)
+
+        async def analyse() -> None:
+            try:
+                await self.pipeline.brief(article)
+            except NabaError as exc:
+                log.warning("could not analyse channel post %s for the digest: %s", article.id[:12], exc)
+            finally:
+                self._analysing.discard(article.id)
+
+        task = asyncio.create_task(analyse())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def run_due(self, render: Render, send: Send, now: datetime | None = None) -> int:
         """Send every digest that is due; returns how many were sent. Safe to run on several replicas."""

@@ -18,8 +18,10 @@ from bot.handlers import articles, callbacks, commands, digest, io
 
 def register(application: Application) -> None:
     """Add every handler to the application."""
-    # An edited message or command was answered when it was new: edits are not handled again.
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, commands.on_edit), group=-2)
+    # An edited message or command was answered when it was new: edits are not handled again. (A
+    # channel's edited post is read again: a corrected figure must reach the digests.)
+    edited = filters.UpdateType.EDITED & ~filters.UpdateType.EDITED_CHANNEL_POST
+    application.add_handler(MessageHandler(edited, commands.on_edit), group=-2)
     application.add_handler(TypeHandler(Update, commands.check_allowed), group=-1)
     for name, callback in (
         ("start", commands.on_start),
@@ -32,7 +34,7 @@ def register(application: Application) -> None:
         ("digest", digest.on_digest),
     ):
         application.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
-    application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST, digest.on_channel_post))
+    application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, digest.on_channel_post))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, digest.on_migrated))
     application.add_handler(ChatMemberHandler(digest.on_bot_removed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CallbackQueryHandler(callbacks.on_language_button, pattern=rf"^{io.CALLBACK_LANG}:"))

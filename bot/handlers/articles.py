@@ -38,12 +38,13 @@ async def _post(update: Update, context: Context, message: Message, ticket: Tick
     intake = context.bot_data.services.intake
     reply = io.Reply(context, message, await io.language(update, context))
     async with reply.settled():
-        if message.reply_to_message is not None and message.forward_origin is None and text.strip():
-            article_id = await intake.store.article_of_message(message.chat_id, message.reply_to_message.message_id)
-            if article_id:
-                ticket.done()
-                await answer(context, message, article_id, text, reply.lang)
-                return
+        replied: str | None = None  # the article of the brief (or post) this message replies to
+        if message.reply_to_message is not None and message.forward_origin is None:
+            replied = await intake.store.article_of_message(message.chat_id, message.reply_to_message.message_id)
+        if replied and text.strip() and not message.media_group_id:
+            ticket.done()
+            await answer(context, message, replied, text, reply.lang, reply=reply)
+            return
         if not text.strip() and not message.media_group_id:
             await reply.notice("unsupported")
             return
@@ -54,14 +55,14 @@ async def _post(update: Update, context: Context, message: Message, ticket: Tick
             await reply.notice("unsupported")  # an album without a caption: one answer for all its photos
             return
         kind = classify(joined.text, forwarded=message.forward_origin is not None)
-        if kind is Kind.QUESTION:
-            article_id = await intake.store.last_article(message.chat_id)
+        if kind is Kind.QUESTION or (replied and kind is not Kind.LINK and not message.forward_origin):
+            article_id = replied or await intake.store.last_article(message.chat_id)
             if article_id is None:
                 await reply.notice("no_article_yet")
             elif len(joined.text.strip()) < MIN_QUESTION_CHARS:
                 await reply.notice("too_short")
             else:
-                await answer(context, message, article_id, joined.text, reply.lang)
+                await answer(context, message, article_id, joined.text, reply.lang, reply=reply)
             return
         if kind is Kind.TOO_SHORT:
             await reply.notice("too_short")
@@ -90,10 +91,12 @@ async def brief(
     await intake.remember(reply.message.chat_id, post_ids, [m.message_id for m in sent], result)
 
 
-async def answer(context: Context, message: Message, article_id: str, question: str, lang: Lang) -> None:
-    """Answer a follow-up question about an article, from the article only."""
+async def answer(
+    context: Context, message: Message, article_id: str, question: str, lang: Lang, *, reply: io.Reply | None = None
+) -> None:
+    """Answer a follow-up question about an article, from the article only (in place of `reply`'s placeholder)."""
     services = context.bot_data.services
-    reply = io.Reply(context, message, lang)
+    reply = reply or io.Reply(context, message, lang)
     try:
         async with io.typing(context, message.chat_id):
             result = await services.qa.ask(

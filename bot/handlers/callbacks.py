@@ -45,7 +45,7 @@ async def on_language_button(update: Update, context: Context) -> None:
         else None
     )
     if found is None or not isinstance(message, Message):
-        await _answer(query, t(new_lang, "thread_too_old"))
+        await _answer(query, t(await io.language(update, context), "thread_too_old"))
         return
     await _answer(query)
     article, analysis = found

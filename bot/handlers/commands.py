@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.handlers import io
 from bot.handlers.context import Context
 from bot.models import Lang
+from bot.render.catalogue import t
 from bot.render.replies import notice
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,7 @@ async def on_forget(update: Update, context: Context) -> None:
         return
     lang = await io.language(update, context)
     await context.bot_data.services.store.forget_chat(message.chat_id, user.id)
+    context.bot_data.services.digests.forget(message.chat_id)
     await io.Reply(context, message, lang).notice("forgotten")
 
 
@@ -72,13 +76,14 @@ async def check_allowed(update: Update, context: Context) -> None:
     """With ALLOWED_USER_IDS set, everyone else gets one short refusal and nothing else happens."""
     allowed = context.bot_data.services.settings.allowed_user_ids
     user = update.effective_user
-    if not allowed or update.channel_post or (user is not None and user.id in allowed):
+    if not allowed or update.channel_post or update.edited_channel_post or (user is not None and user.id in allowed):
         return
-    if update.effective_message and update.effective_chat and update.effective_chat.type == "private":
-        lang = await io.language(update, context)
+    lang = await io.language(update, context)
+    if update.callback_query is not None:  # a button: answered with the refusal, nothing in the chat
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer(t(lang, "not_allowed"))
+    elif update.message and update.effective_chat and update.effective_chat.type == "private":
         await io.send(context, update.effective_chat.id, notice(lang, "not_allowed"))
-    elif update.callback_query:
-        await update.callback_query.answer()
     raise ApplicationHandlerStop
 
 
@@ -93,8 +98,12 @@ async def on_error(update: object, context: Context) -> None:
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type == "channel":
         return  # nobody to tell (and never post an apology into a channel)
-    if io.user_told(context.error) or update.callback_query is not None:
-        return  # told already; a button is answered by its handler, never with a message in the chat
+    if update.callback_query is not None:  # a button: answered (if it was not yet), never a message in the chat
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+        return
+    if io.user_told(context.error):
+        return
     try:
         lang = await io.language(update, context)
         await io.send(context, update.effective_chat.id, notice(lang, "error_generic"))

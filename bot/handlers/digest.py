@@ -86,8 +86,11 @@ async def on_digest(update: Update, context: Context) -> None:
 
 
 async def on_channel_post(update: Update, context: Context) -> None:
-    """A post in a channel the bot is a member of: kept (and analysed once) for everyone's digest."""
-    post = update.channel_post
+    """A post in a channel the bot is a member of: kept (and analysed once) for everyone's digest.
+
+    An edited post replaces the version the bot kept, so a corrected figure is what digests show.
+    """
+    post = update.channel_post or update.edited_channel_post
     if post is None or not (post.text or post.caption):
         return
     services = context.bot_data.services
@@ -96,12 +99,19 @@ async def on_channel_post(update: Update, context: Context) -> None:
         article = services.pipeline.prepare(post.text or post.caption or "", source)
     except NabaError:
         return  # too short or too long to be an article
+    if update.edited_channel_post is not None:
+        earlier = await services.store.article_of_message(post.chat_id, post.message_id)
+        if earlier == article.id:
+            return  # nothing but decoration changed
+        if earlier:
+            await services.store.remove_channel_article(earlier, source)
     await services.store.put_article(article)
     await services.store.add_channel_article(article.id, source, services.clock.time())
+    await services.store.link_message(post.chat_id, post.message_id, article.id)
     try:
         await services.pipeline.brief(article)
     except NabaError as exc:
-        log.warning("channel post %s not analysed yet (%s); the first digest will try again", article.id[:12], exc)
+        log.warning("channel post %s not analysed yet (%s); a digest will try again", article.id[:12], exc)
 
 
 async def on_bot_removed(update: Update, context: Context) -> None:

@@ -221,6 +221,9 @@ class Reply:
                 first = await edit(placeholder, messages[0], keyboard if len(messages) == 1 else None)
             except BadRequest as exc:
                 log.info("the placeholder in chat %s could not be edited (%s): sending anew", chat_id, exc)
+            except BaseException:
+                self.placeholder = placeholder  # still on screen: whoever handles this must replace it
+                raise
             else:
                 return [first, *await send(self.context, chat_id, messages[1:], keyboard=keyboard)]
         return await send(self.context, chat_id, messages, reply_to=self.message.message_id, keyboard=keyboard)

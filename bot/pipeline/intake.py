@@ -242,13 +242,15 @@ class Intake:
         noted yet): then the message two ids back is the one to continue, if it is a full one.
         """
         previous, earlier = noted
-        if previous is None:
-            candidate = Part.from_json(earlier) if earlier and "skip_to" not in earlier else None
-            return candidate if candidate is not None and candidate.looks_cut() else None
-        if "skip_to" in previous:
-            previous = await self.store.part_at(chat_id, int(previous["skip_to"]))
-        part = Part.from_json(previous) if previous else None
-        return part if part is not None and part.message_id >= message_id - 2 else None
+        if previous is not None and "skip_to" not in previous:
+            return Part.from_json(previous)
+        # The message before is the bot's placeholder (noted, or still on its way): the one before
+        # that is the candidate. A placeholder follows the message that led the post; when that was
+        # not the message just before it (a post of three parts), the noted one two ids back is.
+        if earlier is None and previous is not None:
+            earlier = await self.store.part_at(chat_id, int(previous["skip_to"]))
+        candidate = Part.from_json(earlier) if earlier and "skip_to" not in earlier else None
+        return candidate if candidate is not None and candidate.message_id >= message_id - 2 else None
 
     async def _next_part(self, chat_id: int, last: Part) -> Part | None:
         """The sequel of `last`, if one comes within the window (after which the post is closed)."""

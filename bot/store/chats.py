@@ -40,6 +40,11 @@ class ChatData(StoreBase):
         if message_ids:
             await self.redis.run(write, None)
 
+    async def link_message(self, chat_id: int, message_id: int, article_id: str) -> None:
+        """Remember which article one message is (a channel's post), without making it the chat's latest."""
+        key = keys.message_article(chat_id, message_id)
+        await self.redis.run(lambda r: r.set(key, article_id, ex=self.ttl), None)
+
     async def link_brief(self, chat_id: int, message_ids: list[int]) -> None:
         """Remember which messages make up one brief (its buttons are on the last one)."""
         if message_ids:
@@ -106,6 +111,8 @@ class ChatData(StoreBase):
             f"{keys.PREFIX}msg:{chat_id}:*",
             f"{keys.PREFIX}thread:{chat_id}:*",
             f"{keys.PREFIX}chat:{chat_id}:*",
+            f"{keys.PREFIX}digest:{chat_id}:*",  # a digest being sent part-way (its messages)
+            f"{keys.PREFIX}parts:{{{chat_id}}}:*",  # the last minute's messages, kept to join split posts
         ]
 
         async def delete(r: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.models import Source, Subscription
 from bot.store import keys
-from bot.store.base import Entry, StoreBase
+from bot.store.base import Entry, StoreBase, entry_member
 
 CLAIM_SECONDS = 600  # a replica that dies while sending frees the digest for another after this
 SENT_SECONDS = 3 * 86_400
@@ -92,6 +92,11 @@ class DigestData(StoreBase):
     async def add_channel_article(self, article_id: str, source: Source, when: float) -> None:
         """Remember a post of a channel the bot is in (channel posts go into every digest)."""
         await self._add_entry(keys.channel_articles(), article_id, source, when, CHANNEL_WINDOW)
+
+    async def remove_channel_article(self, article_id: str, source: Source) -> None:
+        """Forget one version of a channel post (the channel edited it)."""
+        member = entry_member(article_id, source)
+        await self.redis.run(lambda r: r.zrem(keys.channel_articles(), member), None)
 
     async def channel_articles(self, since: float) -> list[Entry]:
         """Channel posts since a time: (article id, channel, arrival time)."""

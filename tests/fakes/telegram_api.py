@@ -422,7 +422,7 @@ class FakeTelegram(ThreadedServer):
             return msg
 
     def edit_user_message(self, chat_id: int, message_id: int, text: str) -> JSON:
-        """The user edits one of their messages (an ``edited_message`` update); returns the Message."""
+        """A user edits their message, or a channel its post (``edited_message``/``edited_channel_post``)."""
         with self._lock:
             stored = self._history[chat_id].get(message_id)
             if stored is None or stored.from_bot:
@@ -430,7 +430,8 @@ class FakeTelegram(ThreadedServer):
             field = "caption" if "caption" in stored.msg else "text"
             stored.msg[field] = text
             stored.msg["edit_date"] = int(time.time())
-            self.push_update({"edited_message": dict(stored.msg)})
+            kind = "edited_channel_post" if stored.msg["chat"]["type"] == "channel" else "edited_message"
+            self.push_update({kind: dict(stored.msg)})
             return stored.msg
 
     def send_command(self, chat_id: int, command: str, args: str = "", **kw: Any) -> JSON:
