@@ -6,6 +6,8 @@ ASCII; every quotation mark -> '"'; whitespace runs -> one space. Quotes and nam
 space" (match_key): normalised letters and digits, anything else a word break. Each key character
 remembers its index in the text, so a match is shown with the article's exact characters. A quote must
 be whole words, contiguous and at least two words long; a name may carry a proclitic on its first word.
+fingerprint() is a post's identity: it ignores only decoration (see its docstring), and any other word or
+number makes a new one; shingles() is the looser similarity that groups stories in digests.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ import re
 import unicodedata
 import zlib
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from itertools import chain
 
 __all__ = [
+    "IDENTITY_VERSION",
     "QUOTE_MARKS",
     "ArticleIndex",
     "arabic_ratio",
     "clean_article",
     "contains_name",
+    "content_word_count",
     "detect_language",
     "find_quote",
     "fingerprint",
@@ -269,11 +273,13 @@ def contains_name(article: str, name: str) -> bool:
 
 _LINKS = re.compile(r"(?:https?://|www\.|t(?:elegram)?\.me/)\S+", re.IGNORECASE)
 _TAGS = re.compile("[@#][\\w\u064b-\u065f\u0670]+")
+_HANDLES = re.compile("@[\\w\u064b-\u065f\u0670]+")
 _SHORT_HEADER, _LONG_LINE = 3, 8
 
 
-def _content_key(text: str) -> str:
-    """Return the key of an article's body: links, @mentions, #hashtags, header and signature removed."""
+def _loose_key(text: str) -> str:
+    """The body of a text for near-duplicate grouping: links, @mentions, #hashtags removed, and leading
+    lines of at most 3 words and trailing lines of fewer than 8 words dropped (lossy: never an identity)."""
     lines = [k for k in (_key(line) for line in _TAGS.sub(" ", _LINKS.sub(" ", text)).splitlines()) if k]
     counts = [k.count(" ") + 1 for k in lines]
     long_lines = [i for i, n in enumerate(counts) if n >= _LONG_LINE]
@@ -285,24 +291,199 @@ def _content_key(text: str) -> str:
     return " ".join(lines[start:])
 
 
-def fingerprint(text: str) -> str:
-    """Return a stable identifier of an article's content (hex sha256).
+# --- article identity -------------------------------------------------------------------------------------
+# An identity drops only what is recognisably decoration. The word lists are in key space (normalised), and
+# a word may carry the conjunction و ("وتابعونا"). A line with a digit is never decoration (unless it is
+# exactly the channel's name).
+IDENTITY_VERSION = "naba-identity-v2"
 
-    The hash covers match_key of the text after removing URLs (http(s)://, www., t.me/), @mentions,
-    #hashtags and (as symbols) emoji; then leading lines of at most 3 words ("عاجل" headers) are
-    dropped while another line follows, and trailing lines of fewer than 8 words (signatures, "follow
-    us", source lines) are dropped when a line of 8 or more words precedes them. So whitespace,
-    diacritics, tatweel, hamza/alef forms and channel decorations do not change it; a word or a number
-    in the body does. Line breaks matter: joining a signature line onto the body keeps it.
+
+def _words(*phrases: str) -> frozenset[str]:
+    return frozenset(_key(" ".join(phrases)).split())
+
+
+# Words that make a trailing line a call to follow, join, subscribe, share or read more.
+_FOLLOW_CALLS = _words(
+    "تابعونا تابعوا تابعنا تابع تابعني تابعوني اشترك اشتركوا اشتركو للاشتراك الاشتراك اشتراك انضم انضموا",
+    "انضمو للانضمام الانضمام ادخلوا شاركوا انشروا اقرأ اقرا للمزيد لمزيد المزيد لقراءة",
+    "follow join subscribe share read",
+)
+# Words allowed around a follow call, a channel's name or its link (never on their own).
+_SIGNATURE_FILLER = _words(
+    "و على عبر في من إلى الى إلينا الينا معنا لنا عن ل مع كل آخر اخر جديد أول اول بأول باول",
+    "ليصلكم ليصلك يصلكم لتصلكم لحظة بلحظة",
+    "الأخبار الاخبار أخبار اخبار الخبر خبر العاجلة عاجلة المستجدات التفاصيل للتفاصيل تفاصيل التالي هنا الآن",
+    "رابط الرابط روابط القناة قناة قناتنا قنواتنا صفحتنا صفحة الصفحة حسابنا حساب حساباتنا موقعنا الموقع",
+    "مجموعتنا المجموعة اضغط انقر شاهد شاهدوا الفيديو فيديو بالفيديو الكامل كاملا كاملة ايضا أيضا",
+    "تلغرام تليغرام تلجرام تيليجرام تيلجرام تيليغرام تويتر إكس اكس فيسبوك فيس بوك انستغرام انستجرام انستقرام",
+    "يوتيوب واتساب واتس اب تيك توك",
+    "us on our my the a an to at for in and or of more news updates update latest breaking channel channels",
+    "page link links here now click telegram twitter x facebook instagram youtube whatsapp tiktok via please",
+)
+# Labels that may open a source credit ("المصدر: رويترز"), and outlet words that do not count as its name.
+_SOURCE_LINE = re.compile(
+    r"^\W*(?:(?:المصدر|مصدر الخبر|مصدر|المصادر|source|sources|credit|credits|photo|الصورة|صورة)\s*[:：|\-–—]"
+    r"|(?:نقلا عن|via)(?!\w))(.*)$"
+)
+_OUTLET_WORDS = _words(
+    "قناة وكالة الأنباء الانباء أنباء انباء صحيفة جريدة موقع شبكة إذاعة اذاعة تلفزيون التلفزيون مجلة",
+    "agency news channel tv network",
+)
+_MAX_CREDIT_NAME_WORDS = 3
+# Lines that may head a post: a known label ("عاجل", "Breaking"), with nothing else but the words below.
+_HEADER_LABELS = _words("عاجل عاجلة متابعة تحديث مباشر هام مهم breaking urgent update live flash")
+_HEADER_FILLER = _words("خبر أخبار اخبار الآن الان جدا و news now just in")
+# The same labels opening the first line of the body before a separator ("🔴 عاجل | ...", "عاجل: ...").
+_LABEL_PREFIX = re.compile(
+    r"^[^\w]*(?:خبر\s+)?(?:عاجل|عاجلة|متابعة|تحديث|breaking(?:\s+news)?|urgent|update)"
+    r"[^\w|:：\-–—]*(?:[|:：]|[\-–—](?=\s))"
+)
+# Symbols that carry the meaning of a number are words of the identity: "5.6" is not "5-6", "50$" not
+# "50€", "-5" not "5", "50%" not "50". Everything else that is not a letter or a digit is a word break.
+_CURRENCY = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Sc")
+_NUMBER_MARKS = re.compile(
+    r"(?<=\d)\s*([.,،:/\-–—−])\s*(?=\d)|(?<![\w.,])([\-−+])(?=\d)|([%٪‰" + re.escape(_CURRENCY) + "])"
+)
+_MARK_WORD = {"،": ",", "–": "-", "—": "-", "−": "-", "٪": "%"}
+
+
+def _tokens(norm: str) -> list[str]:
+    """The identity words of a normalised line: its key's words, and the symbols that belong to numbers."""
+    out: list[str] = []
+    last = 0
+    for m in _NUMBER_MARKS.finditer(norm):
+        out += _key(norm[last : m.start()]).split()
+        mark = m.group(m.lastindex or 0)
+        out.append(_MARK_WORD.get(mark, mark))
+        last = m.end()
+    return out + _key(norm[last:]).split()
+
+
+def _is_word(token: str) -> bool:
+    return any(c.isalnum() for c in token)
+
+
+def _in(words: frozenset[str], token: str) -> bool:
+    return token in words or (len(token) > 2 and token[0] == "و" and token[1:] in words)
+
+
+def _name_runs(names: Iterable[str]) -> list[tuple[str, ...]]:
+    """The word sequences a channel's name(s) may appear as: whole, or without a leading "قناة"-like word."""
+    runs: set[tuple[str, ...]] = set()
+    for name in names:
+        words = tuple(_key(name.strip().lstrip("@")).split())
+        while words:
+            if sum(c.isalpha() for c in "".join(words)) >= 2:  # never a bare number
+                runs.add(words)
+            if words[0] not in _OUTLET_WORDS:
+                break
+            words = words[1:]
+    return sorted(runs, key=len, reverse=True)
+
+
+def _without_names(tokens: list[str], runs: list[tuple[str, ...]]) -> tuple[list[str], bool]:
+    """Tokens with every occurrence of a name run removed, and whether one was."""
+    if not runs:
+        return tokens, False
+    out, i, found = [], 0, False
+    while i < len(tokens):
+        run = next((r for r in runs if tuple(tokens[i : i + len(r)]) == r), None)
+        if run is None:
+            out.append(tokens[i])
+            i += 1
+        else:
+            found, i = True, i + len(run)
+    return out, found
+
+
+class _Line:
+    """One non-empty line of a post: its normalised text (links and tags removed) and identity words."""
+
+    def __init__(self, raw: str) -> None:
+        stripped = _TAGS.sub(" ", _LINKS.sub(" ", raw))
+        self.linked = bool(_LINKS.search(raw) or _HANDLES.search(raw))
+        self.norm = normalize(stripped)
+        self.tokens = _tokens(self.norm)
+
+
+def _is_signature(line: _Line, runs: list[tuple[str, ...]]) -> bool:
+    """A trailing line made only of signature material: the channel's name, handle or link, a call to
+    follow/join/subscribe, or a source credit ("المصدر: رويترز") of a few name words without digits."""
+    credit = _SOURCE_LINE.match(line.norm)
+    if credit is not None:
+        rest, _ = _without_names(_tokens(credit.group(1)), runs)
+        if all(t.isalpha() for t in rest):  # no digits, no number marks
+            return len([t for t in rest if t not in _OUTLET_WORDS]) <= _MAX_CREDIT_NAME_WORDS
+    rest, named = _without_names(line.tokens, runs)
+    if not all(_in(_FOLLOW_CALLS, t) or _in(_SIGNATURE_FILLER, t) for t in rest):
+        return False
+    return named or line.linked or any(_in(_FOLLOW_CALLS, t) for t in rest)
+
+
+def _is_header(line: _Line, runs: list[tuple[str, ...]]) -> bool:
+    """A leading line that is only a label ("عاجل", "🔴 عاجل |", "خبر عاجل", "BREAKING NEWS", "متابعة")
+    or the channel's name."""
+    rest, named = _without_names(line.tokens, runs)
+    if not all(_in(_HEADER_LABELS, t) or _in(_HEADER_FILLER, t) for t in rest):
+        return False
+    return named or any(_in(_HEADER_LABELS, t) for t in rest)
+
+
+def _content(text: str, names: Iterable[str]) -> list[str]:
+    """The identity words of a post: everything but decoration, in order."""
+    runs = _name_runs(names)
+    lines = [line for line in map(_Line, text.splitlines()) if line.tokens]
+    while lines and _is_signature(lines[-1], runs):
+        lines.pop()
+    start = 0
+    while start < len(lines) and _is_header(lines[start], runs):
+        start += 1
+    words = [t for line in lines[start:] for t in line.tokens]
+    if start < len(lines):
+        first = lines[start]
+        label = _LABEL_PREFIX.match(first.norm)
+        if label is not None:
+            words[: len(first.tokens)] = _tokens(first.norm[label.end() :])
+    return words
+
+
+def content_word_count(text: str, names: Iterable[str] = ()) -> int:
+    """Count the words of a post's content: what fingerprint() hashes, without the number marks.
+
+    Links, @handles, #hashtags, emoji, label headers and a trailing channel signature do not count, so a
+    post that is only decoration has 0 words (too short to be an article). `names` as for fingerprint().
     """
-    return hashlib.sha256(_content_key(text).encode()).hexdigest()
+    return sum(1 for t in _content(text, names) if _is_word(t))
+
+
+def fingerprint(text: str, names: Iterable[str] = ()) -> str:
+    """Return the identity of a post's content (hex sha256): two posts share it only if they differ in
+    nothing but decoration.
+
+    The hash covers IDENTITY_VERSION and the post's words, in order, after normalize() (so whitespace and
+    line breaks, diacritics, tatweel, hamza/alef/yeh forms and letter case do not count) with emoji, URLs
+    (http(s)://, www., t.me/), @handles and #hashtags removed. Symbols that belong to numbers are words:
+    the separator between two digits ("5.6" vs "5-6"), a sign ("-5"), "%" and currency signs. Besides:
+    - trailing lines that are a channel signature are dropped: only the channel's `names` (its title or
+      username, given by the caller), links and handles, a call to follow/join/subscribe/read more
+      ("تابعونا على تلغرام", "اشترك في قناتنا", "Follow us") or a source credit of at most three name
+      words without digits ("المصدر: رويترز", "Source: AFP");
+    - leading lines that are only a known label ("عاجل", "🔴 عاجل |", "خبر عاجل", "BREAKING NEWS",
+      "متابعة") or the channel's name are dropped, and so is such a label opening the first line before
+      a separator ("عاجل | ...", "عاجل: ...").
+    Any other word or number, on any line however short, makes a new fingerprint. A signature joined onto
+    a line of the body is body. The version tag changes whenever this rule does, so that no analysis
+    cached under an older identity (v1 hashed the bare key and dropped every short trailing line) is
+    served for a new post. Deterministic and pure.
+    """
+    return hashlib.sha256(f"{IDENTITY_VERSION}\n{' '.join(_content(text, names))}".encode()).hexdigest()
 
 
 def shingles(text: str, size: int = 4) -> set[int]:
-    """Return hashed word n-grams of the text's key, for near-duplicate detection."""
+    """Return hashed word n-grams of the text's key, for near-duplicate detection (looser than identity)."""
     if size < 1:
         raise ValueError("size must be at least 1")
-    words = _content_key(text).split()
+    words = _loose_key(text).split()
     grams = (" ".join(words[i : i + size]) for i in range(max(len(words) - size + 1, 1 if words else 0)))
     # CRC-32: stable across processes and several times cheaper than a cryptographic hash; a rare
     # collision only nudges a similarity score.

@@ -6,8 +6,10 @@ import asyncio
 
 import pytest
 
+from bot import text as textlib
 from bot.app.services import Services
 from bot.errors import EmptyInput, InputTooLong, LLMBadOutput, LLMRefused, LLMUnavailable, NotAnArticle
+from bot.models import Source
 from tests.articles import BANK, WATER, WATER_ANALYSIS_UNFAITHFUL, WATER_QUOTES
 from tests.fakes.model import StandInModel
 from tests.fakes.openai_api import FakeOpenAI, Reply
@@ -36,6 +38,58 @@ async def test_repeat_is_served_from_cache_even_reformatted(services: Services, 
     assert second.article.id == first.article.id
     for quote in second.analysis.quotes:
         assert quote.text in forwarded
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("🔴 عاجل\n" + WATER + "\nالحصيلة 5 قتلى", "🔴 عاجل\n" + WATER + "\nالحصيلة 40 قتيلا"),
+        ("الحصيلة 5 قتلى\n" + WATER, "الحصيلة 40 قتيلا\n" + WATER),
+        (WATER + "\nسعر الدولار 50 جنيها", WATER + "\nسعر الدولار 51 جنيها"),
+        (WATER + "\nحفتر", WATER + "\nالسراج"),
+    ],
+)
+async def test_an_update_is_a_new_article_not_the_cached_brief(
+    services: Services, fake_openai: FakeOpenAI, first: str, second: str
+) -> None:
+    """A post that differs in one word or number is analysed again: never served the other post's brief."""
+    one = await services.pipeline.analyse(first)
+    two = await services.pipeline.analyse(second)
+    assert one.article.id != two.article.id
+    assert not two.from_cache
+    assert fake_openai.calls == 2
+
+
+def test_the_channels_name_is_its_signature(services: Services) -> None:
+    channel = Source(kind="channel", name="قناة المياه")
+    plain = services.pipeline.prepare(WATER)
+    signed = services.pipeline.prepare(WATER + "\n\nقناة المياه", channel)
+    assert signed.id == plain.id == textlib.fingerprint(WATER)
+    assert signed.text.endswith("قناة المياه")  # the article keeps its text; only its identity drops the line
+    assert services.pipeline.prepare(WATER + "\n\nالمياه", channel).id == plain.id
+    # Pasted without a source, the same line may be news: a separate article.
+    assert services.pipeline.prepare(WATER + "\n\nقناة المياه").id != plain.id
+    assert services.pipeline.prepare(WATER + "\n\nقناة المياه", Source(kind="channel", name="أخرى")).id != plain.id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#عاجل #ليبيا #حفتر #طرابلس #السراج #غوتيريس #الأمم_المتحدة",
+        "🔴🔴🔴 ✅✅ 💥💥💥 🇱🇾🇱🇾",
+        "https://t.me/news/1\nhttps://example.com/a/b/c\nwww.example.org/x/y",
+        "@alarabiya @aljazeera @bbcarabic @skynewsarabia @rtarabic @france24_ar",
+        "🔴 عاجل\n\n📡 تابعونا على تلغرام @channel\nالمصدر: رويترز\nاشترك في قناتنا",  # 10 words, none news
+        "خبر عاجل\nقناة المياه",
+    ],
+)
+async def test_a_post_of_decoration_only_is_too_short(services: Services, fake_openai: FakeOpenAI, text: str) -> None:
+    """No content left after links, handles, hashtags, emoji, labels and signature: never an empty article."""
+    with pytest.raises(NotAnArticle):
+        services.pipeline.prepare(text, Source(kind="channel", name="قناة المياه"))
+    with pytest.raises(NotAnArticle):
+        await services.pipeline.analyse(text)
+    assert fake_openai.calls == 0
 
 
 async def test_invented_and_paraphrased_quotes_are_dropped(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -14,10 +15,12 @@ from hypothesis import strategies as st
 
 from bot import text as textlib
 from bot.text import (
+    IDENTITY_VERSION,
     ArticleIndex,
     arabic_ratio,
     clean_article,
     contains_name,
+    content_word_count,
     detect_language,
     find_quote,
     fingerprint,
@@ -229,18 +232,42 @@ BODY = (
     [
         BODY.replace(" ", "  ").replace("\n", " \r\n\n\n "),
         "\n\n  " + BODY + "  \n\n",
+        BODY.replace("\n", " "),  # the same words, wrapped otherwise
+        BODY.replace(" في ", "\nفي "),
         BODY.replace("وزارة", "وَزارَةُ").replace("الصحة", "الصِّحَّة"),
         BODY.replace("المصابين", "المصـــابين"),
         BODY.replace("أعلنت", "اعلنت").replace("إن", "ان").replace("الأنقاض", "الانقاض"),
+        BODY.replace("300", "٣٠٠"),
         "🔴 " + BODY.replace("الانفجار", "الانفجار 💥"),
         BODY + " https://example.com/news/123",
         BODY + "\nwww.example.com",
         BODY + "\n@alarabiya_news",
+        BODY.replace("الوزير", "الوزير @health_lb"),
         "#عاجل " + BODY.replace("بيروت", "بيروت #لبنان"),
+        BODY + "\n#لبنان #بيروت",
         BODY + "\n\n📡 تابعونا على تلغرام @channel",
+        BODY + "\nتابعونا على @x",
+        BODY + "\nاشترك في قناتنا",
+        BODY + "\nللاشتراك: https://t.me/news",
+        BODY + "\nانضم إلينا عبر الرابط t.me/joinchat/abc",
+        BODY + "\n👉 Follow us on Telegram",
+        BODY + "\nJoin our channel @news",
+        BODY + "\nSubscribe",
         BODY + "\n— المصدر: قناة الجزيرة",
+        BODY + "\nالمصدر: رويترز",
+        BODY + "\nSource: AFP",
+        BODY + "\nنقلا عن وكالة الأنباء الفرنسية",
+        BODY + "\nالمصدر: رويترز\n\nتابعونا على تلغرام @channel\nhttps://t.me/channel",  # stacked signatures
         BODY + "\nt.me/xyz",
         "عاجل\n" + BODY,
+        "🔴 عاجل\n" + BODY,
+        "خبر عاجل\n" + BODY,
+        "Breaking\n" + BODY,
+        "BREAKING NEWS\n" + BODY,
+        "متابعة\n" + BODY,
+        "⚡️ عاجل وهام ⚡️\n🔴 متابعة\n" + BODY,
+        "🔴 عاجل | " + BODY,  # a label opening the first line, before a separator
+        "عاجل: " + BODY,
         "🔴 عاجل |\n\n" + BODY + "\n\n🔗 اقرأ المزيد: https://t.me/news/42",
     ],
 )
@@ -255,16 +282,122 @@ def test_fingerprint_invariances(variant: str) -> None:
         BODY.replace("300", "310"),  # one number
         BODY.replace("المستشفيات", "المدارس"),
         BODY.rsplit("\n", 1)[0],  # a sentence removed
+        BODY + "\nالتفاصيل لاحقا",  # a short trailing line that is not a signature
+        BODY + " تابعونا على تلغرام",  # a signature joined onto the body is body
+        BODY + "\nتابعونا على قناة 24",  # a digit: never a signature
+        BODY + "\nالمصدر: الجيش قتل 5 مسلحين",  # a "credit" with news in it
+        BODY + "\nالمصدر: وزارة الصحة تنفي سقوط قتلى",  # more than three name words
+        BODY + "\nالعربية",  # a channel's name, when the channel is not known
+        "عاجل ليبيا\n" + BODY,  # a label with news is not a header
+        "عاجل\n5\n" + BODY,  # a header line with a number
+        "🔴 عاجل: الحصيلة 5 قتلى\n" + BODY,
     ],
 )
 def test_fingerprint_sensitivity(variant: str) -> None:
     assert fingerprint(variant) != fingerprint(BODY)
 
 
-def test_fingerprint_is_hex_sha256() -> None:
+SHORT_LINES = ["🔴 عاجل", "انفجار في الميناء", "الحصيلة 5 قتلى", "حفتر في طرابلس", "سعر الدولار 50 جنيها", "مصادر"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # casualty updates, as a trailing line and as the first line (the old rule gave both pairs one id)
+        ("🔴 عاجل\n" + BODY + "\nالحصيلة 5 قتلى", "🔴 عاجل\n" + BODY + "\nالحصيلة 40 قتيلا"),
+        ("الحصيلة 5 قتلى\n" + BODY, "الحصيلة 40 قتيلا\n" + BODY),
+        ("الحصيلة 5 قتلى", "الحصيلة 40 قتيلا"),
+        # headline lines with numbers
+        ("عاجل | 5 قتلى\n" + BODY, "عاجل | 7 قتلى\n" + BODY),
+        ("مقتل 3\n" + BODY, "مقتل 4\n" + BODY),
+        ("Breaking: 12 dead\n" + BODY, "Breaking: 21 dead\n" + BODY),
+        # price updates
+        (BODY + "\nسعر الدولار 50 جنيها", BODY + "\nسعر الدولار 51 جنيها"),
+        ("سعر الدولار 50 جنيها\n" + BODY, "سعر الدولار 51 جنيها\n" + BODY),
+        ("سعر الدولار 50 جنيها", "سعر الدولار 51 جنيها"),
+        # symbols that belong to numbers
+        ("ارتفع التضخم 5.6% " + BODY, "ارتفع التضخم 5-6% " + BODY),
+        ("بلغ السعر 50$ " + BODY, "بلغ السعر 50€ " + BODY),
+        ("درجة الحرارة -5 " + BODY, "درجة الحرارة 5 " + BODY),
+        ("ارتفع 50% " + BODY, "ارتفع 50 " + BODY),
+        # posts of many short lines that differ in one line (first, middle, last)
+        ("\n".join(SHORT_LINES), "\n".join(["🔴 عاجل", "انفجار في المطار", *SHORT_LINES[2:]])),
+        ("\n".join(SHORT_LINES), "\n".join([*SHORT_LINES[:3], "حفتر في بنغازي", *SHORT_LINES[4:]])),
+        ("\n".join(SHORT_LINES), "\n".join([*SHORT_LINES[:-1], "مصادر أمنية"])),
+        ("\n".join(SHORT_LINES), "\n".join(SHORT_LINES[:-1])),
+        # one changed name in a short line
+        (BODY + "\nحفتر", BODY + "\nالسراج"),
+        ("التقى حفتر\n" + BODY, "التقى السراج\n" + BODY),
+        (BODY.replace("الوزير", "الوزير حفتر"), BODY.replace("الوزير", "الوزير السراج")),
+    ],
+)
+def test_fingerprint_counter_examples(first: str, second: str) -> None:
+    assert fingerprint(first) != fingerprint(second)
+    assert fingerprint(first, ["العربية"]) != fingerprint(second, ["العربية"])
+
+
+@pytest.mark.parametrize(
+    ("variant", "names"),
+    [
+        (BODY + "\nالعربية", ["العربية"]),
+        (BODY + "\n\n— العربية | @alarabiya", ["العربية"]),
+        (BODY + "\nقناة العربية", ["العربية"]),
+        (BODY + "\nالعربية", ["قناة العربية"]),  # the name without its leading "قناة"
+        (BODY + "\nتابعونا على قناة العربية", ["قناة العربية"]),
+        (BODY + "\nalarabiya_news", ["alarabiya_news"]),  # the username
+        (BODY + "\nFrance 24", ["France 24"]),  # exactly the name: its digits are the name's
+        ("العربية\n" + BODY, ["العربية"]),
+        (BODY + "\nالمصدر: العربية\nالعربية", ("العربية", "alarabiya")),
+    ],
+)
+def test_fingerprint_drops_the_channels_name(variant: str, names: list[str]) -> None:
+    assert fingerprint(variant, names) == fingerprint(BODY, names) == fingerprint(BODY)
+    assert content_word_count(variant, names) == word_count(BODY)
+
+
+def test_fingerprint_keeps_other_lines_of_a_named_channel() -> None:
+    assert fingerprint(BODY + "\nالعربية تنفي", ["العربية"]) != fingerprint(BODY)
+    assert fingerprint(BODY + "\nالعربية\nالحصيلة 5", ["العربية"]) != fingerprint(BODY + "\nالحصيلة 5")
+    assert fingerprint(BODY + "\n24", ["24"]) != fingerprint(BODY)  # a bare number is never a name
+    assert fingerprint(BODY + "\nالعربية", ["الجزيرة"]) != fingerprint(BODY)
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "",
+        "#عاجل #ليبيا #حفتر #طرابلس #السراج #غوتيريس #الأمم_المتحدة",
+        "🔴🔴🔴 ✅ 💥💥 🇱🇾",
+        "https://t.me/news/1\nhttps://example.com/a/b/c www.example.org/x",
+        "@alarabiya @aljazeera @bbcarabic @skynewsarabia @rtarabic",
+        "🔴 عاجل\n\n📡 تابعونا على تلغرام @channel\nالمصدر: رويترز",
+        "BREAKING NEWS\nFollow us on Telegram https://t.me/x",
+    ],
+)
+def test_decoration_only_posts_have_no_content(post: str) -> None:
+    assert content_word_count(post) == 0
+    assert content_word_count(post, ["العربية"]) == 0
+
+
+def test_content_word_count() -> None:
+    assert content_word_count(BODY) == word_count(BODY)
+    decorated = "🔴 عاجل\n#لبنان " + BODY + " https://t.me/x @y 💥\nالمصدر: رويترز\nتابعونا على تلغرام"
+    assert content_word_count(decorated) == word_count(BODY)
+    inflation = "ارتفع التضخم 5.6% خلال العام"
+    assert content_word_count(inflation) == word_count(inflation) == 6  # "5" and "6"; "." and "%" are not words
+    assert content_word_count("الحصيلة 5 قتلى") == 3
+
+
+def test_fingerprint_identity_version() -> None:
     value = fingerprint(BODY)
     assert len(value) == 64
     assert int(value, 16) >= 0
+    assert IDENTITY_VERSION == "naba-identity-v2"
+    key = match_key(BODY)[0]
+    assert value == hashlib.sha256(f"{IDENTITY_VERSION}\n{key}".encode()).hexdigest()
+    # v1 hashed the bare key: no analysis cached under it is ever served for a v2 id.
+    assert value != hashlib.sha256(key.encode()).hexdigest()
+    assert fingerprint(BODY) == fingerprint(BODY, ()) == fingerprint(BODY, [])  # pure and deterministic
 
 
 # --- splitting -------------------------------------------------------------------------------------------
@@ -476,6 +609,98 @@ def test_property_fingerprint_ignores_whitespace(lines: list[list[str]], seed: i
         rnd.choice([" ", "  ", "\t", "\u00a0 "]).join(line) + rnd.choice(["", "  "]) for line in lines
     )
     assert fingerprint(spaced + rnd.choice(["", " ", "\n"])) == fingerprint(canonical)
+
+
+# Words the identity may treat as decoration (labels, follow calls, credits): a random text avoids them, so
+# that every one of its lines is content.
+DECORATION_WORDS = (
+    textlib._FOLLOW_CALLS | textlib._SIGNATURE_FILLER | textlib._HEADER_LABELS | textlib._HEADER_FILLER
+) | {match_key(w)[0] for w in ("المصدر", "مصدر", "المصادر", "الصورة", "صورة", "نقلا", "خبر", "عاجل")}
+
+
+def _plain(word: str) -> bool:
+    key = match_key(word)[0]
+    return key not in DECORATION_WORDS and not (key[:1] == "و" and key[1:] in DECORATION_WORDS)
+
+
+content_words = st.one_of(
+    st.text(alphabet=LETTERS, min_size=2, max_size=7).filter(_plain),
+    st.integers(0, 10**6).map(str),
+)
+content_lines = st.lists(st.lists(content_words, min_size=1, max_size=10), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=content_lines, new=content_words, data=st.data())
+def test_property_any_word_or_digit_changes_the_fingerprint(
+    lines: list[list[str]], new: str, data: st.DataObject
+) -> None:
+    text = "\n".join(" ".join(line) for line in lines)
+    n = data.draw(st.integers(0, len(lines) - 1))
+    line = list(lines[n])
+    i = data.draw(st.integers(0, len(line) - 1))
+    change = data.draw(st.sampled_from(["insert", "replace", "digit", "delete"]))
+    if change == "insert":
+        line.insert(data.draw(st.integers(0, len(line))), new)
+    elif change == "replace":
+        if match_key(new)[0] == match_key(line[i])[0]:
+            return  # the same word (up to letter forms): not a change
+        line[i] = new
+    elif change == "digit":
+        at = data.draw(st.integers(0, len(line[i])))
+        line[i] = line[i][:at] + data.draw(st.sampled_from("0123456789٤٥")) + line[i][at:]
+    else:
+        del line[i]
+    changed = "\n".join(" ".join(words) for words in [*lines[:n], line, *lines[n + 1 :]])
+    assert fingerprint(changed) != fingerprint(text), (text, changed)
+    assert fingerprint(changed, ["قناة الأخبار"]) != fingerprint(text, ["قناة الأخبار"])
+
+
+EMOJI = ["🔴", "💥", "📡", "✅", "🇱🇾", "😀", "⚡️"]
+LINKS = ["https://t.me/news/42", "www.example.com/a?b=1", "t.me/xyz", "@news_channel", "#عاجل", "#ليبيا_الآن"]
+SIGNATURES = [
+    "📡 تابعونا على تلغرام @channel",
+    "المصدر: رويترز",
+    "Source: AFP",
+    "اشترك في قناتنا",
+    "للاشتراك: https://t.me/x",
+    "انضموا إلى قناتنا عبر الرابط",
+    "Follow us @x",
+    "Join our channel",
+    "قناة الأخبار",
+    "https://t.me/x",
+]
+HEADERS = ["عاجل", "🔴 عاجل |", "خبر عاجل", "Breaking", "BREAKING NEWS", "متابعة", "⚡️ عاجل ⚡️", "قناة الأخبار"]
+
+
+def _dress(word: str, rnd: random.Random) -> str:
+    """A word with other letter forms, diacritics or tatweel."""
+    out = []
+    for ch in word:
+        group = next((g for g in EQUIVALENT if ch in g), None)
+        out.append(rnd.choice(group) if group is not None and rnd.random() < 0.5 else ch)
+    return decorate("".join(out), rnd)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=content_lines, seed=seeds)
+def test_property_decoration_keeps_the_fingerprint(lines: list[list[str]], seed: int) -> None:
+    rnd = random.Random(seed)
+    canonical = "\n".join(" ".join(line) for line in lines)
+    dressed = []
+    for line in lines:
+        words = []
+        for word in line:
+            if rnd.random() < 0.2:
+                words.append(rnd.choice(EMOJI + LINKS))
+            words.append(_dress(word, rnd))
+        dressed.append(rnd.choice([" ", "  ", "\t"]).join(words) + rnd.choice(["", " " + rnd.choice(EMOJI)]))
+    headers = rnd.sample(HEADERS, rnd.randint(0, 2))
+    signatures = rnd.sample(SIGNATURES, rnd.randint(0, 3))
+    text = rnd.choice(["\n", "\n\n"]).join([*headers, *dressed, *signatures])
+    names = ["قناة الأخبار"]
+    assert fingerprint(text, names) == fingerprint(canonical, names) == fingerprint(canonical)
+    assert content_word_count(text, names) == sum(len(line) for line in lines)
 
 
 # --- real articles (read from ../shared when it is there) ---------------------------------------------

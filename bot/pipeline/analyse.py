@@ -35,7 +35,11 @@ class ArticlePipeline:
         self._lock_wait = self._lock_ttl
 
     def prepare(self, text: str, source: Source | None = None) -> Article:
-        """Check and tidy raw text into an Article (raises InputError subclasses for bad input)."""
+        """Check and tidy raw text into an Article (raises InputError subclasses for bad input).
+
+        The article's id is its fingerprint (bot.text.fingerprint, with the source's name as the channel
+        signature); fewer than MIN_ARTICLE_WORDS content words (bot.text.content_word_count) is NotAnArticle.
+        """
         cleaned = textlib.clean_article(text or "")
         if not cleaned:
             raise EmptyInput("there is no text to analyse")
@@ -45,14 +49,18 @@ class ArticlePipeline:
                 limit=self.settings.max_input_chars,
                 length=len(cleaned),
             )
-        words = textlib.word_count(cleaned)
-        if words < MIN_ARTICLE_WORDS:
-            raise NotAnArticle(f"{words} words are too few for a news article")
+        # The channel's own name, as a trailing or heading line, is its signature, not news.
+        names = (source.name,) if source is not None and source.name else ()
+        # Only content counts: a post of links, hashtags, emoji and a signature is too short, never an
+        # article with an empty identity that every such post would share.
+        content = textlib.content_word_count(cleaned, names)
+        if content < MIN_ARTICLE_WORDS:
+            raise NotAnArticle(f"{content} words are too few for a news article")
         return Article(
-            id=textlib.fingerprint(cleaned),
+            id=textlib.fingerprint(cleaned, names),
             text=cleaned,
             language=textlib.detect_language(cleaned),
-            words=words,
+            words=textlib.word_count(cleaned),
             source=source or Source(),
             received_at=time.time(),
         )
