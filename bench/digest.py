@@ -40,7 +40,7 @@ def base_article(rng: random.Random, i: int) -> tuple[str, str]:
 def retold(rng: random.Random, text: str, k: int) -> str:
     """The same story from another source: a new signature, a 'breaking' header, or one paragraph more."""
     if k % 3 == 0:
-        return f"{text}\n\nتابعونا على قناة {k}"  # same fingerprint: only the signature differs
+        return f"{text}\n\nتابعونا على قناتنا @source{k}"  # same fingerprint: only the signature differs
     if k % 3 == 1:
         return f"عاجل |\n{text}\n\nوأضاف مراسلنا أن {words(rng, 10, 16)}."  # near-duplicate
     head, _, rest = text.partition("\n\n")

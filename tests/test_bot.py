@@ -268,6 +268,14 @@ async def test_private_addresses_are_refused(bot_settings, telegram: FakeTelegra
         ({"text": "", "voice": True}, "أقرأ النصوص فقط"),
         ({"text": "", "photo": True}, "أقرأ النصوص فقط"),
         ({"text": "ب", "forward_origin": CHANNEL}, "أقصر من أن يكون خبراً"),
+        # Decoration only: hashtags, a handle, emoji, the channel's name and a call to follow.
+        (
+            {
+                "text": "🔴🔴 #عاجل #سوريا #أخبار_اليوم @news_channel\nأخبار المياه\nتابعونا على تلغرام 👇",
+                "forward_origin": CHANNEL,
+            },
+            "أقصر من أن يكون خبراً",
+        ),
         ({"text": "كلمة " * 8000}, "النص طويل جداً: الحد 30000 حرف"),
         ({"text": "/nonsense"}, "لا أعرف هذا الأمر"),
     ],

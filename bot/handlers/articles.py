@@ -54,7 +54,9 @@ async def _post(update: Update, context: Context, message: Message, ticket: Tick
         if not joined.text.strip():
             await reply.notice("unsupported")  # an album without a caption: one answer for all its photos
             return
-        kind = classify(joined.text, forwarded=message.forward_origin is not None)
+        source = io.source_of(message)
+        names = (source.name,) if source.name else ()
+        kind = classify(joined.text, forwarded=message.forward_origin is not None, names=names)
         if kind is Kind.QUESTION or (replied and kind is not Kind.LINK and not message.forward_origin):
             article_id = replied or await intake.store.last_article(message.chat_id)
             if article_id is None:
@@ -67,7 +69,7 @@ async def _post(update: Update, context: Context, message: Message, ticket: Tick
         if kind is Kind.TOO_SHORT:
             await reply.notice("too_short")
             return
-        await brief(context, reply, joined.text, io.source_of(message), joined.message_ids, link=kind is Kind.LINK)
+        await brief(context, reply, joined.text, source, joined.message_ids, link=kind is Kind.LINK)
 
 
 async def brief(
@@ -138,12 +140,13 @@ async def on_brief_command(update: Update, context: Context) -> None:
     if target is None or not text.strip():
         await reply.notice("brief_usage")
         return
-    kind = classify(text, forwarded=True)
+    source = io.source_of(target)
+    kind = classify(text, forwarded=True, names=(source.name,) if source.name else ())
     async with reply.settled():
         if kind is Kind.TOO_SHORT:
             await reply.notice("too_short")
             return
-        await brief(context, reply, text, io.source_of(target), [target.message_id], link=kind is Kind.LINK)
+        await brief(context, reply, text, source, [target.message_id], link=kind is Kind.LINK)
 
 
 async def on_unsupported(update: Update, context: Context) -> None:

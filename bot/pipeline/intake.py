@@ -49,14 +49,17 @@ class Kind(enum.Enum):
     TOO_SHORT = "too_short"
 
 
-def classify(text: str, *, forwarded: bool) -> Kind:
-    """Decide what a text message is (forwarded posts are articles; short pastes are questions)."""
+def classify(text: str, *, forwarded: bool, names: tuple[str, ...] = ()) -> Kind:
+    """Decide what a text message is (forwarded posts are articles; short pastes are questions).
+
+    Only content counts (bot.text.content_word_count): a forward of hashtags, links, emoji and the
+    channel's signature is too short, never an article.
+    """
     if is_just_a_link(text):
         return Kind.LINK
-    words = textlib.word_count(text)
     if forwarded:
-        return Kind.ARTICLE if words >= MIN_ARTICLE_WORDS else Kind.TOO_SHORT
-    return Kind.ARTICLE if words >= ARTICLE_MIN_WORDS else Kind.QUESTION
+        return Kind.ARTICLE if textlib.content_word_count(text, names) >= MIN_ARTICLE_WORDS else Kind.TOO_SHORT
+    return Kind.ARTICLE if textlib.word_count(text) >= ARTICLE_MIN_WORDS else Kind.QUESTION
 
 
 @dataclass
