@@ -304,6 +304,10 @@ class Digests:
         while i < len(messages):
             try:
                 await send(chat_id, messages[i])
+            except DeliveryFailed as exc:
+                if i:
+                    log.warning("chat %s: digest stopped after %d of %d messages: %s", chat_id, i, len(messages), exc)
+                raise
             except ChatMoved as exc:
                 if moved:
                     raise DeliveryFailed(f"chat {chat_id} moved twice", retry=False) from exc
