@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
 
@@ -43,6 +44,16 @@ def context_tokens_for(model: str) -> int:
         if name.startswith(known) and len(known) > len(best):
             best = known
     return KNOWN_CONTEXT_TOKENS[best] if best else DEFAULT_CONTEXT_TOKENS
+
+
+def _without_blanks(source: PydanticBaseSettingsSource) -> PydanticBaseSettingsSource:
+    """Drop the source's whitespace-only values (`KEY="  "`): like empty ones, they mean "not set"."""
+    values: Any = getattr(source, "env_vars", None)
+    if isinstance(values, dict):
+        source.env_vars = {  # type: ignore[attr-defined]
+            k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())
+        }
+    return source
 
 
 def _id_list(value: object) -> object:
@@ -91,6 +102,18 @@ class Settings(BaseSettings):
     digest_max_stories: int = Field(default=10, ge=1, le=50)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The usual sources, with whitespace-only environment and `.env` values taken for unset."""
+        return init_settings, _without_blanks(env_settings), _without_blanks(dotenv_settings), file_secret_settings
+
     @field_validator("telegram_bot_token", "openai_api_key", "webhook_secret", mode="before")
     @classmethod
     def _blank_secret(cls, value: object) -> object:
@@ -128,15 +151,27 @@ class Settings(BaseSettings):
     @field_validator("telegram_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+        if not value.startswith(("http://", "https://")) or not value.endswith("/bot"):
+            raise ValueError(
+                "must be the Bot API's URL up to /bot, without the token, e.g. https://api.telegram.org/bot"
+            )
+        try:
+            urlsplit(value).port  # noqa: B018 - a malformed port raises
+        except ValueError:
+            raise ValueError("has a malformed port (e.g. http://localhost:8081/bot)") from None
         return value
 
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+        if value is None:
+            return value
+        if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix:// (e.g. redis://localhost:6379/0)")
+        try:
+            urlsplit(value).port  # noqa: B018 - a malformed port raises
+        except ValueError:
+            raise ValueError("has a malformed port: use a number, e.g. redis://localhost:6379/0") from None
         return value
 
     @model_validator(mode="after")
@@ -167,6 +202,12 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+    except UnicodeDecodeError:
+        name = overrides.get("_env_file", Settings.model_config.get("env_file"))
+        raise ConfigError(f"{name}: is not UTF-8 text (save it as UTF-8)") from None
+    except OSError as exc:
+        name = overrides.get("_env_file", Settings.model_config.get("env_file"))
+        raise ConfigError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
 def _describe(exc: ValidationError) -> str:

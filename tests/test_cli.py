@@ -368,7 +368,122 @@ def test_run_in_webhook_mode_checks_the_token_first(naba, telegram: FakeTelegram
     )
     line = _one_clean_line(done, WRONG_TOKEN, "s3cret-Token_1")
     assert "rejected TELEGRAM_BOT_TOKEN" in line
+    methods = [call.method for call in telegram.calls]
+    assert methods.count("getMe") == 1 and methods[0] == "getMe"  # asked once, before anything else
+    assert not [m for m in methods if "ebhook" in m]  # no setWebhook/deleteWebhook after the refusal
     assert telegram.calls_to("setWebhook") == []
+
+
+def test_run_in_webhook_mode_with_the_port_in_use_is_one_line(naba, telegram: FakeTelegram) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        done = naba(
+            "run",
+            TELEGRAM_BOT_TOKEN=telegram.token,
+            TELEGRAM_BASE_URL=telegram.base_url,
+            WEBHOOK_URL="https://naba.example.org/telegram",
+            WEBHOOK_SECRET="s3cret-Token_1",
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+            REDIS_URL="",
+        )
+    line = _one_clean_line(done, telegram.token, "s3cret-Token_1")
+    assert f"port {port} is in use" in line and "WEBHOOK_PORT" in line
+
+
+TOKEN_HALF = "ABCDEFGHIJ-klmnopqrst_uvwxyz"
+
+
+def test_a_base_url_without_bot_is_one_line_without_the_token(naba) -> None:
+    for base_url in ("https://api.telegram.org", "https://api.telegram.org/bot/"):
+        done = naba("run", TELEGRAM_BOT_TOKEN=f"123456:{TOKEN_HALF}", TELEGRAM_BASE_URL=base_url)
+        line = _one_clean_line(done, TOKEN_HALF)
+        assert "TELEGRAM_BASE_URL" in line and "https://api.telegram.org/bot" in line
+
+
+def test_credentials_in_the_base_url_are_masked(naba) -> None:
+    base_url = f"http://naba:pr0xy-passw0rd@127.0.0.1:{_closed_port()}/bot"
+    done = naba("run", TELEGRAM_BOT_TOKEN=WRONG_TOKEN, TELEGRAM_BASE_URL=base_url)
+    line = _one_clean_line(done, WRONG_TOKEN, "pr0xy-passw0rd")
+    assert "cannot be reached (ConnectError)" in line and "http://***@127.0.0.1" in line
+
+
+def test_a_network_error_names_its_class_never_its_text() -> None:
+    from telegram.error import NetworkError
+
+    from bot.app.application import bot_api_problem
+    from bot.app.logs import redact
+    from bot.config import load_settings
+
+    settings = load_settings(_env_file=None, telegram_bot_token=f"123456:{TOKEN_HALF}")
+    try:
+        try:
+            raise ValueError(f"Invalid port: '{TOKEN_HALF}'")
+        except ValueError as cause:
+            raise NetworkError(f"httpx.InvalidURL: Invalid port: '{TOKEN_HALF}'") from cause
+    except NetworkError as exc:
+        line = bot_api_problem(exc, settings)
+    assert TOKEN_HALF not in line and "(ValueError)" in line
+    # And the half of the token after the colon is masked wherever it shows up.
+    assert TOKEN_HALF not in redact(f"InvalidURL(\"Invalid port: '{TOKEN_HALF}'\")", settings)
+
+
+def test_a_redis_password_in_the_query_is_masked(naba, telegram: FakeTelegram) -> None:
+    url = f"redis://127.0.0.1:{_closed_port()}/0?password=hunter22secret"
+    done = naba("run", TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_BASE_URL=telegram.base_url, REDIS_URL=url)
+    line = _one_clean_line(done, telegram.token, "hunter22secret")
+    assert "?password=***" in line and "REDIS_URL" in line
+
+    from bot.app.logs import redact
+    from bot.config import load_settings
+
+    settings = load_settings(_env_file=None, redis_url=url)
+    assert "hunter22secret" not in redact("AUTH hunter22secret failed", settings)
+
+
+def test_a_redis_url_with_a_bad_port_is_one_line(naba, water_file: Path) -> None:
+    for args in (("run",), ("analyze", str(water_file))):
+        done = naba(*args, TELEGRAM_BOT_TOKEN=WRONG_TOKEN, REDIS_URL="redis://:hunter22secret@127.0.0.1:notaport/0")
+        line = _one_clean_line(done, WRONG_TOKEN, "hunter22secret")
+        assert "REDIS_URL" in line and done.returncode == 1
+
+
+def test_a_non_utf8_env_file_is_one_line(naba, tmp_path: Path, water_file: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".env").write_bytes(b"OPENAI_MODEL=caf\xe9\n")
+    for args in (("run",), ("analyze", str(water_file))):
+        done = naba(*args, cwd=project)
+        line = _one_clean_line(done)
+        assert ".env" in line and "UTF-8" in line and done.returncode == 1
+
+
+@pytest.mark.parametrize("kind", ["zeros", "huge"])
+def test_analyze_of_an_endless_or_huge_input_is_refused_at_once(naba, tmp_path: Path, kind: str) -> None:
+    if kind == "zeros":
+        path = Path("/dev/zero")
+        if not path.exists():
+            pytest.skip("no /dev/zero")
+        message = "not a text file"
+    else:
+        path = tmp_path / "huge.txt"
+        with path.open("wb") as file:
+            file.truncate(0)
+            file.write(("كلمة " * 1000 + "\n").encode() * 4_000)  # about 36 MB
+        message = "the limit is 500"
+    started = time.monotonic()
+    done = naba("analyze", str(path), MAX_INPUT_CHARS="500")
+    elapsed = time.monotonic() - started
+    assert message in _one_clean_line(done) and done.returncode == 1
+    assert elapsed < 1.5  # the process's own start included: only the first 2016 bytes are read
+
+
+def test_the_bot_loads_the_sdk_and_the_tokenizer_before_the_first_article(bot) -> None:  # type: ignore[no-untyped-def]
+    services = bot.services
+    assert services.chat._sdk is not None  # the SDK client was made at start (in a thread)
+    assert "overhead" in vars(services.analyser)  # tiktoken and its encoding were loaded at start
 
 
 def test_run_with_an_unreachable_bot_api_is_one_line(naba) -> None:

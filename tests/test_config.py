@@ -78,9 +78,41 @@ def test_a_pasted_token_loses_its_spaces(tmp_path: Path) -> None:
         ({"webhook_url": "https://naba.example.org/telegram"}, "WEBHOOK_SECRET"),
         ({"openai_context_tokens": "lots"}, "OPENAI_CONTEXT_TOKENS"),
         ({"telegram_base_url": "api.telegram.org"}, "TELEGRAM_BASE_URL"),
+        ({"telegram_base_url": "https://api.telegram.org"}, "TELEGRAM_BASE_URL"),
+        ({"telegram_base_url": "https://api.telegram.org/bot/"}, "TELEGRAM_BASE_URL"),
+        ({"telegram_base_url": "http://localhost:port/bot"}, "TELEGRAM_BASE_URL"),
+        ({"redis_url": "redis://127.0.0.1:notaport/0"}, "REDIS_URL"),
     ],
 )
 def test_a_malformed_setting_is_one_line_naming_it(values: dict[str, object], name: str) -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings(_env_file=None, **values)
     assert name in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_base_url_without_bot_names_the_example() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_env_file=None, telegram_base_url="https://api.telegram.org")
+    assert "TELEGRAM_BASE_URL" in str(raised.value) and "https://api.telegram.org/bot" in str(raised.value)
+    assert load_settings(_env_file=None, telegram_base_url="http://localhost:8081/bot").telegram_base_url
+
+
+def test_whitespace_only_values_mean_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / ".env"
+    env.write_text('OPENAI_MODEL=qwen2.5:14b\nWEBHOOK_URL="  "\nOPENAI_TIMEOUT=" "\nLOG_LEVEL="\t"\n', encoding="utf-8")
+    monkeypatch.setenv("OPENAI_BASE_URL", "  ")
+    monkeypatch.setenv("WEBHOOK_PORT", " ")
+    monkeypatch.setenv("OPENAI_MODEL", "   ")
+    monkeypatch.setenv("REDIS_URL", " \t ")
+    settings = load_settings(_env_file=env)
+    assert settings.openai_base_url is None and settings.webhook_port == 8443 and settings.redis_url is None
+    assert settings.webhook_url is None and settings.openai_timeout == 60 and settings.log_level == "INFO"
+    assert settings.openai_model == "qwen2.5:14b"  # a blank variable does not hide the .env value
+
+
+def test_a_non_utf8_env_file_is_a_config_error(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes(b"OPENAI_MODEL=caf\xe9\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(_env_file=env)
+    assert "UTF-8" in str(raised.value) and str(env) in str(raised.value)

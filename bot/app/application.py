@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,6 +13,7 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.app.logs import safe_url
 from bot.app.services import Services
 from bot.config import Settings
 from bot.errors import ConfigError, NabaError
@@ -49,7 +52,9 @@ def build_application(settings: Settings) -> Application:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (ask @BotFather for one)")
 
     async def post_init(application: Application) -> None:
-        application.bot_data.services = await Services.open(settings)
+        services = application.bot_data.services = await Services.open(settings)
+        # The model SDK and tiktoken load lazily; here, off the event loop, not at the first article.
+        await asyncio.to_thread(services.warm_up)
         await set_commands(application)
         schedule(application)
         log.info("Naba is up as @%s", application.bot.username)
@@ -140,16 +145,42 @@ def run_bot(settings: Settings) -> None:
         application.run_webhook(**options)
     except TelegramError as exc:
         raise StartupError(bot_api_problem(exc, settings)) from None
+    except OSError as exc:
+        raise StartupError(listen_problem(exc, settings)) from None
+
+
+def listen_problem(exc: OSError, settings: Settings) -> str:
+    """One line for a webhook server that cannot listen."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {settings.webhook_port} is in use: set WEBHOOK_PORT to a free port (or stop what uses it)"
+    return (
+        f"the webhook server cannot listen on {settings.webhook_listen}:{settings.webhook_port} "
+        f"({exc.strerror or type(exc).__name__}): check WEBHOOK_LISTEN and WEBHOOK_PORT"
+    )
 
 
 async def preflight(application: Application, settings: Settings) -> None:
     """Check what the bot cannot run without; the Application is initialised here (getMe), not again later."""
+    if settings.webhook_url is not None:
+        check_port(settings)
     if settings.redis_url:
         await check_redis(settings)
     try:
         await application.initialize()
     except TelegramError as exc:
         raise StartupError(bot_api_problem(exc, settings)) from None
+
+
+def check_port(settings: Settings) -> None:
+    """Fail at start when the webhook server could not listen (run_webhook would fail only after getMe)."""
+    try:
+        infos = socket.getaddrinfo(settings.webhook_listen, settings.webhook_port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the webhook server does
+            probe.bind(address)
+    except OSError as exc:
+        raise StartupError(listen_problem(exc, settings)) from None
 
 
 async def check_redis(settings: Settings) -> None:
@@ -159,8 +190,14 @@ async def check_redis(settings: Settings) -> None:
     quiet.setLevel(logging.ERROR)  # the store's own "working without the cache" warning would be a 2nd line
     try:
         store = await Store.open(settings)
-        answers = store.redis.available
-        await store.close()
+        try:
+            answers = store.redis.available
+        finally:
+            await store.close()
+    except ValueError:
+        raise StartupError(
+            f"REDIS_URL {safe_redis_url(settings.redis_url or '')} is malformed: use e.g. redis://localhost:6379/0"
+        ) from None
     finally:
         quiet.setLevel(level)
     if not answers:
@@ -171,8 +208,8 @@ async def check_redis(settings: Settings) -> None:
 
 
 def bot_api_problem(exc: TelegramError, settings: Settings) -> str:
-    """One line for a Bot API failure at start; never the exception text of InvalidToken, which holds the token."""
-    where = f"the Bot API at {settings.telegram_base_url}"
+    """One line for a Bot API failure at start; never an exception's text (httpx's can hold the token)."""
+    where = f"the Bot API at {safe_url(settings.telegram_base_url)}"
     if isinstance(exc, InvalidToken):
         return (
             f"{where} rejected TELEGRAM_BOT_TOKEN: copy the token @BotFather gave you (/mybots → API Token) "
@@ -181,14 +218,11 @@ def bot_api_problem(exc: TelegramError, settings: Settings) -> str:
     if isinstance(exc, TimedOut):
         return f"{where} did not answer in time: check the network (or a proxy), or TELEGRAM_BASE_URL"
     if isinstance(exc, NetworkError):
-        return f"{where} cannot be reached ({exc.message}): check the network (or a proxy), or TELEGRAM_BASE_URL"
+        cause = type(exc.__cause__ or exc).__name__
+        return f"{where} cannot be reached ({cause}): check the network (or a proxy), or TELEGRAM_BASE_URL"
     return f"{where} refused to start the bot ({exc.message})"
 
 
 def safe_redis_url(url: str) -> str:
-    """A Redis URL with its password masked."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return parts._replace(netloc=f"***@{host}").geturl()
+    """A Redis URL with its password (in the userinfo or the query string) masked."""
+    return safe_url(url)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.app.logs import configure_logging, redact
 from bot.config import Settings, load_settings
-from bot.errors import ConfigError, NabaError
+from bot.errors import ConfigError, InputTooLong, NabaError
 from bot.models import Article, Brief, Lang, Source
 
 if TYPE_CHECKING:
@@ -97,11 +97,21 @@ def _require_llm(settings: Settings) -> None:
         raise ConfigError("OPENAI_API_KEY is not set (or set OPENAI_BASE_URL to a local OpenAI-compatible server)")
 
 
-def read_text(path: str) -> str:
-    """A UTF-8 text file's content ("-" is standard input); raises FileProblem naming the file."""
+def read_text(path: str, max_chars: int | None = None) -> str:
+    """A UTF-8 text file's content ("-" is standard input); raises FileProblem naming the file.
+
+    With max_chars, at most the bytes that many characters can take are read (so /dev/zero or a huge
+    file is refused at once as too long, never read whole).
+    """
     name = "standard input" if path == "-" else path
+    limit = -1 if max_chars is None else max_chars * 4 + 16
+    read = -1 if max_chars is None else limit + 1
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        if path == "-":
+            data = sys.stdin.buffer.read(read)
+        else:
+            with Path(path).open("rb") as file:
+                data = file.read(read)
     except FileNotFoundError:
         raise FileProblem(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -110,6 +120,11 @@ def read_text(path: str) -> str:
         raise FileProblem(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if b"\x00" in data[:4096]:
         raise FileProblem(f"{name}: is not a text file (it holds binary data)")
+    if max_chars is not None and len(data) > limit:
+        raise InputTooLong(
+            f"{name}: the text has more than {max_chars} characters; the limit is {max_chars}",
+            limit=max_chars,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -125,7 +140,8 @@ def plain_text(message_html: str) -> str:
 def _analyze(settings: Settings, path: str, lang: Lang, as_json: bool) -> int:
     from bot.app.services import check_article
 
-    article = check_article(settings, read_text(path), Source(kind="paste"))  # refusals end here, in a blink
+    text = read_text(path, settings.max_input_chars)
+    article = check_article(settings, text, Source(kind="paste"))  # refusals end here, in a blink
     _require_llm(settings)
     return asyncio.run(_brief(settings, article, lang, as_json))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from bot.config import Settings
 
@@ -20,7 +20,8 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        # Longest first: the whole token is masked before the half of it after the colon.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         """Return text with the secrets masked."""
@@ -43,7 +44,8 @@ class RedactingFilter(logging.Filter):
 
 
 def secrets_of(settings: Settings | None) -> list[str]:
-    """The values no output may show: the bot token, the API key, the webhook secret, Redis' password."""
+    """The values no output may show: the bot token (and its part after the colon), the API key, the
+    webhook secret, and the passwords in REDIS_URL and TELEGRAM_BASE_URL."""
     if settings is None:
         return []
     secrets = [
@@ -51,14 +53,43 @@ def secrets_of(settings: Settings | None) -> list[str]:
         for s in (settings.telegram_bot_token, settings.openai_api_key, settings.webhook_secret)
         if s is not None
     ]
-    if settings.redis_url:
-        try:
-            password = urlsplit(settings.redis_url).password
-        except ValueError:
-            password = None
-        if password:
-            secrets.append(password)
+    if settings.telegram_bot_token is not None:
+        _, colon, rest = settings.telegram_bot_token.get_secret_value().partition(":")
+        if colon:
+            secrets.append(rest)
+    for url in (settings.redis_url, settings.telegram_base_url):
+        if url:
+            secrets.extend(url_secrets(url))
     return secrets
+
+
+_QUERY_SECRETS = {"password", "pass", "username", "user"}
+_QUERY_PASSWORDS = {"password", "pass"}
+
+
+def url_secrets(url: str) -> list[str]:
+    """The password of a URL's userinfo and any password in its query string (parsed leniently)."""
+    netloc = url.partition("://")[2].partition("/")[0].partition("?")[0]
+    found = []
+    if "@" in netloc:
+        found.append(netloc.rsplit("@", 1)[0].partition(":")[2])
+    query = url.partition("?")[2].partition("#")[0]
+    found += [value for key, value in parse_qsl(query) if key.lower() in _QUERY_PASSWORDS]
+    return [value for value in found if value]
+
+
+def safe_url(url: str) -> str:
+    """A URL with its userinfo and its query's password (and username) masked, for one-line messages."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, "***" if k.lower() in _QUERY_SECRETS else v) for k, v in pairs], safe="*")
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "") + fragment
 
 
 def redact(text: str, settings: Settings | None = None) -> str:

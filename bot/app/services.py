@@ -102,6 +102,14 @@ class Services:
             clock=clock,
         )
 
+    def warm_up(self) -> None:
+        """Load what loads lazily (the model SDK, tiktoken and its encoding): blocking, so call it in a thread.
+
+        The command line never calls this: a cached `naba analyze` needs neither.
+        """
+        self.chat.warm_up()
+        _ = self.analyser.overhead
+
     async def close(self) -> None:
         """Close the HTTP clients and the store (background analyses of channel posts are cancelled)."""
         await self.digests.close()

@@ -105,6 +105,10 @@ class ChatClient:
             self._sdk = AsyncOpenAI(**self._options)
         return self._sdk
 
+    def warm_up(self) -> None:
+        """Import the SDK and make its client now (blocking: the bot calls it in a thread at start)."""
+        _ = self._client
+
     def learn_context(self, limit: int) -> None:
         """Remember a smaller context window the server reported."""
         if limit < self.context_tokens:
