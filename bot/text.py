@@ -19,7 +19,7 @@ import unicodedata
 import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import chain
 
 __all__ = [
@@ -295,11 +295,16 @@ def _loose_key(text: str) -> str:
 # An identity drops only what is recognisably decoration. The word lists are in key space (normalised), and
 # a word may carry the conjunction و ("وتابعونا"). A line with a digit is never decoration (unless it is
 # exactly the channel's name).
-IDENTITY_VERSION = "naba-identity-v2"
+IDENTITY_VERSION = "naba-identity-v3"
 
 
 def _words(*phrases: str) -> frozenset[str]:
     return frozenset(_key(" ".join(phrases)).split())
+
+
+def _phrases(phrases: str) -> frozenset[tuple[str, ...]]:
+    """Key-space word sequences of "|"-separated phrases."""
+    return frozenset(tuple(_key(p).split()) for p in phrases.split("|") if _key(p))
 
 
 # Words that make a trailing line a call to follow, join, subscribe, share or read more.
@@ -308,55 +313,90 @@ _FOLLOW_CALLS = _words(
     "انضمو للانضمام الانضمام ادخلوا شاركوا انشروا اقرأ اقرا للمزيد لمزيد المزيد لقراءة",
     "follow join subscribe share read",
 )
+# Where a follow call points: a channel, page or platform. A call is a signature only with one of these
+# words, a link or a handle ("تابعونا على تلغرام", "Join our channel", "Follow us @x"); "join" alone is news.
+_FOLLOW_TARGETS = _words(
+    "رابط الرابط روابط القناة قناة قناتنا قنواتنا صفحتنا صفحة الصفحة حسابنا حساب حساباتنا موقعنا الموقع",
+    "مجموعتنا المجموعة تلغرام تليغرام تلجرام تيليجرام تيلجرام تيليغرام تويتر إكس اكس فيسبوك فيس بوك",
+    "انستغرام انستجرام انستقرام يوتيوب واتساب واتس اب تيك توك",
+    "channel channels page link links telegram twitter x facebook instagram youtube whatsapp tiktok",
+)
 # Words allowed around a follow call, a channel's name or its link (never on their own).
-_SIGNATURE_FILLER = _words(
+_SIGNATURE_FILLER = _FOLLOW_TARGETS | _words(
     "و على عبر في من إلى الى إلينا الينا معنا لنا عن ل مع كل آخر اخر جديد أول اول بأول باول",
     "ليصلكم ليصلك يصلكم لتصلكم لحظة بلحظة",
     "الأخبار الاخبار أخبار اخبار الخبر خبر العاجلة عاجلة المستجدات التفاصيل للتفاصيل تفاصيل التالي هنا الآن",
-    "رابط الرابط روابط القناة قناة قناتنا قنواتنا صفحتنا صفحة الصفحة حسابنا حساب حساباتنا موقعنا الموقع",
-    "مجموعتنا المجموعة اضغط انقر شاهد شاهدوا الفيديو فيديو بالفيديو الكامل كاملا كاملة ايضا أيضا",
-    "تلغرام تليغرام تلجرام تيليجرام تيلجرام تيليغرام تويتر إكس اكس فيسبوك فيس بوك انستغرام انستجرام انستقرام",
-    "يوتيوب واتساب واتس اب تيك توك",
-    "us on our my the a an to at for in and or of more news updates update latest breaking channel channels",
-    "page link links here now click telegram twitter x facebook instagram youtube whatsapp tiktok via please",
+    "اضغط انقر شاهد شاهدوا الفيديو فيديو بالفيديو الكامل كاملا كاملة ايضا أيضا",
+    "us on our my the a an to at for in and or of more news updates update latest breaking",
+    "here now click via please",
 )
-# Labels that may open a source credit ("المصدر: رويترز"), and outlet words that do not count as its name.
-_SOURCE_LINE = re.compile(
-    r"^\W*(?:(?:المصدر|مصدر الخبر|مصدر|المصادر|source|sources|credit|credits|photo|الصورة|صورة)\s*[:：|\-–—]"
-    r"|(?:نقلا عن|via)(?!\w))(.*)$"
-)
+# A source credit: one of these labels, as a whole label, then only known outlets or the channel's name.
+_SOURCE_LINE = re.compile(r"^\W*(?:(?:المصدر|source|credit)(?!\w)\W*|(?:نقلا عن|via|عن)\s+)(.*)$")
 _OUTLET_WORDS = _words(
     "قناة وكالة الأنباء الانباء أنباء انباء صحيفة جريدة موقع شبكة إذاعة اذاعة تلفزيون التلفزيون مجلة",
     "agency news channel tv network",
 )
-_MAX_CREDIT_NAME_WORDS = 3
+# Words that may precede an outlet's name in a credit ("وكالة رويترز", "قناة الجزيرة", "موقع العربية").
+_OUTLET_PREFIXES = _words("وكالة قناة موقع شبكة صحيفة تلفزيون")
+# Known news agencies and outlets (maintained list; a credit naming anything else is content).
+_OUTLETS = _phrases(
+    "رويترز|فرانس برس|فرانس بريس|أ ف ب|ا ف ب|الأنباء الفرنسية|الأناضول|سانا|واس|وام|قنا|كونا|بترا|"
+    "الجزيرة|الجزيرة نت|العربية|العربية نت|الحدث|سكاي نيوز عربية|سكاي نيوز|بي بي سي|بي بي سي عربي|"
+    "روسيا اليوم|آر تي|فرانس 24|أسوشيتد برس|الأنباء السعودية|الأنباء الكويتية|الأنباء القطرية|"
+    "الأنباء الأردنية|أنباء الإمارات|reuters|afp|ap|associated press|anadolu|anadolu agency|aa|bbc|"
+    "bbc arabic|bbc news|cnn|al jazeera|aljazeera|al arabiya|alarabiya|sky news|sky news arabia|rt|"
+    "rt arabic|france 24|sana|wam|spa|kuna|qna|petra|xinhua|tass|dpa"
+)
+_OUTLET_RUNS = sorted(_OUTLETS, key=len, reverse=True)
 # Lines that may head a post: a known label ("عاجل", "Breaking"), with nothing else but the words below.
 _HEADER_LABELS = _words("عاجل عاجلة متابعة تحديث مباشر هام مهم breaking urgent update live flash")
 _HEADER_FILLER = _words("خبر أخبار اخبار الآن الان جدا و news now just in")
+# Hashtags that are only a label and carry no news: decoration anywhere ("#عاجل", "#خبر_عاجل", "#breaking").
+_LABEL_TAGS = frozenset(
+    "".join(run)
+    for run in _phrases(
+        "عاجل عاجلة خبر_عاجل اخبار_عاجلة أخبار_عاجلة عاجل_الآن عاجل_جدا عاجل_وهام هام مهم خبر أخبار "
+        "اخبار الأخبار متابعة تحديث مباشر بث_مباشر breaking breaking_news breakingnews urgent news "
+        "update live flash just_in".replace(" ", "|").replace("_", " ")
+    )
+)
 # The same labels opening the first line of the body before a separator ("🔴 عاجل | ...", "عاجل: ...").
 _LABEL_PREFIX = re.compile(
     r"^[^\w]*(?:خبر\s+)?(?:عاجل|عاجلة|متابعة|تحديث|breaking(?:\s+news)?|urgent|update)"
     r"[^\w|:：\-–—]*(?:[|:：]|[\-–—](?=\s))"
 )
 # Symbols that carry the meaning of a number are words of the identity: "5.6" is not "5-6", "50$" not
-# "50€", "-5" not "5", "50%" not "50". Everything else that is not a letter or a digit is a word break.
+# "50€", "-5" (or "- 5") not "5", "50%" not "50"; and so are the arrows and marks that say up or down, yes
+# or no ("🔺 الدولار" is not "🔻 الدولار"). Everything else that is not a letter or a digit is a word break.
 _CURRENCY = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Sc")
+_SIGNS = {
+    **dict.fromkeys("🔺▲△⬆↑🔼⏫⇧⇑", "↑"),
+    **dict.fromkeys("🔻▼▽⬇↓🔽⏬⇩⇓", "↓"),
+    **dict.fromkeys("↗⬈", "↗"),
+    **dict.fromkeys("↘⬊", "↘"),
+    "📈": "📈",
+    "📉": "📉",
+    **dict.fromkeys("✅✔☑✓", "✓"),
+    **dict.fromkeys("❌✖✗✘❎", "✗"),
+}
 _NUMBER_MARKS = re.compile(
-    r"(?<=\d)\s*([.,،:/\-–—−])\s*(?=\d)|(?<![\w.,])([\-−+])(?=\d)|([%٪‰" + re.escape(_CURRENCY) + "])"
+    r"(?<=\d)\s*([.,،:/\-–—−])\s*(?=\d)|(?<![\w.,])([\-−+])\s*(?=\d)|([%٪‰" + re.escape(_CURRENCY) + "])"
+    r"|(" + "|".join(re.escape(c) for c in _SIGNS) + ")"
 )
-_MARK_WORD = {"،": ",", "–": "-", "—": "-", "−": "-", "٪": "%"}
+_MARK_WORD = {"،": ",", "–": "-", "—": "-", "−": "-", "٪": "%", **_SIGNS}
 
 
 def _tokens(norm: str) -> list[str]:
     """The identity words of a normalised line: its key's words, and the symbols that belong to numbers."""
+    table = _table(norm, _KEY_TABLE, _key_char)[0]  # once per line, not per piece
     out: list[str] = []
     last = 0
     for m in _NUMBER_MARKS.finditer(norm):
-        out += _key(norm[last : m.start()]).split()
+        out += norm[last : m.start()].translate(table).split()
         mark = m.group(m.lastindex or 0)
         out.append(_MARK_WORD.get(mark, mark))
         last = m.end()
-    return out + _key(norm[last:]).split()
+    return out + norm[last:].translate(table).split()
 
 
 def _is_word(token: str) -> bool:
@@ -396,28 +436,88 @@ def _without_names(tokens: list[str], runs: list[tuple[str, ...]]) -> tuple[list
     return out, found
 
 
+def _tag_words(tag: str) -> str:
+    """The words of a #hashtag or @handle ("#خان_يونس" -> "خان يونس"), or "" for a label tag ("#عاجل")."""
+    words = tag[1:].replace("_", " ")
+    return "" if tag[0] == "#" and "".join(_key(words).split()) in _LABEL_TAGS else f" {words} "
+
+
+_WORDISH = re.compile(r"[^\W_]")  # a letter or digit: a line with one outside its tags is no footer
+_UPPER = re.compile(r"(?<![^\W\d_])[A-Z]{2,}(?![^\W\d_])")
+
+
 class _Line:
-    """One non-empty line of a post: its normalised text (links and tags removed) and identity words."""
+    """One non-empty line of a post: its normalised text and identity words.
+
+    A tag's or handle's words are content, except on a line of nothing but tags, handles, links and
+    emoji (a tag footer: "#سوريا #أخبار", "@channel"), where only a hashtag with a digit counts; a label
+    tag ("#عاجل") is decoration anywhere. The signature fields are computed only for the lines at the
+    edges of a post, where a signature or header may be.
+    """
 
     def __init__(self, raw: str) -> None:
-        stripped = _TAGS.sub(" ", _LINKS.sub(" ", raw))
-        self.linked = bool(_LINKS.search(raw) or _HANDLES.search(raw))
-        self.norm = normalize(stripped)
+        self.raw = _LINKS.sub(" ", raw)
+        self.norm = normalize(_TAGS.sub(lambda m: _tag_words(m.group()), self.raw))
         self.tokens = _tokens(self.norm)
+        if self.tokens and _TAGS.search(self.raw) and self._only_tags():
+            footer = " ".join(t for t in _TAGS.findall(self.raw) if t[0] == "#" and any(c.isdigit() for c in t))
+            self.norm = normalize(_TAGS.sub(lambda m: _tag_words(m.group()), footer))
+            self.tokens = _tokens(self.norm)
+        self._had_link = self.raw != raw
+
+    def _only_tags(self) -> bool:
+        """Whether the line is nothing but tags, handles, links and emoji (a tag footer)."""
+        rest = _TAGS.sub(" ", self.raw)
+        return not _WORDISH.search(rest) and not _tokens(normalize(rest))
+
+    @cached_property
+    def linked(self) -> bool:
+        return self._had_link or bool(_HANDLES.search(self.raw))
+
+    @cached_property
+    def bare(self) -> list[str]:
+        """The words of the line without its handles (a signature may name its channel by handle)."""
+        return _tokens(normalize(_TAGS.sub(lambda m: " " if m.group()[0] == "@" else _tag_words(m.group()), self.raw)))
+
+    @cached_property
+    def shouted(self) -> frozenset[str]:
+        """Upper-case Latin words ("US", "UK"): names, never filler."""
+        return frozenset(w.casefold() for w in _UPPER.findall(_HANDLES.sub(" ", self.raw)))
+
+
+def _strip_outlets(tokens: list[str], runs: list[tuple[str, ...]]) -> bool:
+    """Whether tokens are one or more known outlets or the channel's name, each maybe after "وكالة"-like words."""
+    i, found = 0, False
+    while i < len(tokens):
+        if _in(_OUTLET_PREFIXES, tokens[i]):
+            i += 1
+            continue
+        run = next((r for r in chain(runs, _OUTLET_RUNS) if tuple(tokens[i : i + len(r)]) == r), None)
+        if run is None and tokens[i][:1] == "و" and len(tokens[i]) > 2:  # "رويترز وفرانس برس"
+            rest = [tokens[i][1:], *tokens[i + 1 :]]
+            run = next((r for r in chain(runs, _OUTLET_RUNS) if tuple(rest[: len(r)]) == r), None)
+        if run is None:
+            return False
+        found, i = True, i + len(run)
+    return found
 
 
 def _is_signature(line: _Line, runs: list[tuple[str, ...]]) -> bool:
     """A trailing line made only of signature material: the channel's name, handle or link, a call to
-    follow/join/subscribe, or a source credit ("المصدر: رويترز") of a few name words without digits."""
+    follow/join/subscribe that points at a channel, page, platform, link or handle, or a source credit
+    ("المصدر: رويترز") naming only known outlets or the channel."""
     credit = _SOURCE_LINE.match(line.norm)
     if credit is not None:
-        rest, _ = _without_names(_tokens(credit.group(1)), runs)
-        if all(t.isalpha() for t in rest):  # no digits, no number marks
-            return len([t for t in rest if t not in _OUTLET_WORDS]) <= _MAX_CREDIT_NAME_WORDS
-    rest, named = _without_names(line.tokens, runs)
-    if not all(_in(_FOLLOW_CALLS, t) or _in(_SIGNATURE_FILLER, t) for t in rest):
+        return _strip_outlets(_tokens(credit.group(1)), runs)
+    rest, named = _without_names(line.bare, runs)
+
+    def filler(t: str) -> bool:
+        return t not in line.shouted and (_in(_SIGNATURE_FILLER, t) or _in(_FOLLOW_CALLS, t))
+
+    if not all(filler(t) for t in rest):
         return False
-    return named or line.linked or any(_in(_FOLLOW_CALLS, t) for t in rest)
+    calls = any(_in(_FOLLOW_CALLS, t) for t in rest)
+    return named or (calls and (line.linked or any(_in(_FOLLOW_TARGETS, t) for t in rest)))
 
 
 def _is_header(line: _Line, runs: list[tuple[str, ...]]) -> bool:
@@ -429,14 +529,18 @@ def _is_header(line: _Line, runs: list[tuple[str, ...]]) -> bool:
     return named or any(_in(_HEADER_LABELS, t) for t in rest)
 
 
-def _content(text: str, names: Iterable[str]) -> list[str]:
-    """The identity words of a post: everything but decoration, in order."""
+_EDGE_LINES = 8  # signatures and headers are looked for among this many lines at each end of a post
+
+
+@lru_cache(maxsize=256)
+def _content_cached(text: str, names: tuple[str, ...]) -> tuple[str, ...]:
     runs = _name_runs(names)
     lines = [line for line in map(_Line, text.splitlines()) if line.tokens]
-    while lines and _is_signature(lines[-1], runs):
+    stop = max(len(lines) - _EDGE_LINES, 0)
+    while len(lines) > stop and _is_signature(lines[-1], runs):
         lines.pop()
     start = 0
-    while start < len(lines) and _is_header(lines[start], runs):
+    while start < min(len(lines), _EDGE_LINES) and _is_header(lines[start], runs):
         start += 1
     words = [t for line in lines[start:] for t in line.tokens]
     if start < len(lines):
@@ -444,16 +548,28 @@ def _content(text: str, names: Iterable[str]) -> list[str]:
         label = _LABEL_PREFIX.match(first.norm)
         if label is not None:
             words[: len(first.tokens)] = _tokens(first.norm[label.end() :])
-    return words
+    return tuple(words)
+
+
+def _content(text: str, names: Iterable[str]) -> tuple[str, ...]:
+    """The identity words of a post: everything but decoration, in order (cached: the bot asks up to
+    three times per message)."""
+    return _content_cached(text, tuple(names))
 
 
 def content_word_count(text: str, names: Iterable[str] = ()) -> int:
-    """Count the words of a post's content: what fingerprint() hashes, without the number marks.
+    """Count the words of a post's content: what fingerprint() hashes, without the number marks and signs.
 
-    Links, @handles, #hashtags, emoji, label headers and a trailing channel signature do not count, so a
-    post that is only decoration has 0 words (too short to be an article). `names` as for fingerprint().
+    Links, emoji, label tags ("#عاجل"), tag footers, label headers and a trailing channel signature do not
+    count, so a post that is only decoration has 0 words (too short to be an article); an inline #hashtag's
+    or @handle's words do. `names` as for fingerprint(). Cached, like fingerprint().
     """
-    return sum(1 for t in _content(text, names) if _is_word(t))
+    return _count_cached(text, tuple(names))
+
+
+@lru_cache(maxsize=256)
+def _count_cached(text: str, names: tuple[str, ...]) -> int:
+    return sum(1 for t in _content_cached(text, names) if _is_word(t))
 
 
 def fingerprint(text: str, names: Iterable[str] = ()) -> str:
@@ -461,20 +577,29 @@ def fingerprint(text: str, names: Iterable[str] = ()) -> str:
     nothing but decoration.
 
     The hash covers IDENTITY_VERSION and the post's words, in order, after normalize() (so whitespace and
-    line breaks, diacritics, tatweel, hamza/alef/yeh forms and letter case do not count) with emoji, URLs
-    (http(s)://, www., t.me/), @handles and #hashtags removed. Symbols that belong to numbers are words:
-    the separator between two digits ("5.6" vs "5-6"), a sign ("-5"), "%" and currency signs. Besides:
-    - trailing lines that are a channel signature are dropped: only the channel's `names` (its title or
-      username, given by the caller), links and handles, a call to follow/join/subscribe/read more
-      ("تابعونا على تلغرام", "اشترك في قناتنا", "Follow us") or a source credit of at most three name
-      words without digits ("المصدر: رويترز", "Source: AFP");
+    line breaks, diacritics, tatweel, hamza/alef/yeh forms and letter case do not count) with emoji and
+    URLs (http(s)://, www., t.me/) removed. An inline #hashtag or @handle is words ("#خان_يونس" is "خان
+    يونس", "#1" is "1"), except a label tag with no news ("#عاجل", "#خبر_عاجل", "#breaking"), which is
+    decoration anywhere, and a line of nothing but tags, handles, links and emoji (a tag footer: "#سوريا
+    #أخبار", "@channel"), which is decoration but for its hashtags with a digit. Symbols that carry
+    meaning are words: the separator between two digits ("5.6" vs "5-6"), a sign ("-5", "- 5"), "%" and
+    currency signs, and the up/down and yes/no marks (🔺▲⬆↑🔼 = "↑", 🔻▼⬇↓🔽 = "↓", ↗, ↘, 📈, 📉,
+    ✅✔☑ = "✓", ❌✖✗✘❎ = "✗"). Besides:
+    - trailing lines that are a channel signature are dropped: the channel's `names` (its title or
+      username, given by the caller) with filler words, links and handles; a call to follow/join/subscribe
+      /read more that points at a channel, page, platform, link or handle ("تابعونا على تلغرام", "اشترك في
+      قناتنا", "Follow us @x"; "Subscribe" or "US to join" alone is content, and an upper-case word like
+      "US" is never filler); or a source credit "المصدر" / "Source" / "Credit" / "نقلا عن" / "via" / "عن"
+      followed only by known outlets (_OUTLETS, optionally after "وكالة"/"قناة"/"موقع"...) or the
+      channel's name ("المصدر: رويترز", "Source: AFP"); any other credit line is content;
     - leading lines that are only a known label ("عاجل", "🔴 عاجل |", "خبر عاجل", "BREAKING NEWS",
       "متابعة") or the channel's name are dropped, and so is such a label opening the first line before
       a separator ("عاجل | ...", "عاجل: ...").
-    Any other word or number, on any line however short, makes a new fingerprint. A signature joined onto
-    a line of the body is body. The version tag changes whenever this rule does, so that no analysis
-    cached under an older identity (v1 hashed the bare key and dropped every short trailing line) is
-    served for a new post. Deterministic and pure.
+    Signatures and headers are looked for only among the first and last _EDGE_LINES lines. Any other word
+    or number, on any line however short, makes a new fingerprint. A signature joined onto a line of the
+    body is body. The version tag changes whenever this rule does, so that no analysis cached under an
+    older identity (v1 hashed the bare key; v2 dropped inline tags, any short credit and "US") is served
+    for a new post. Deterministic and pure; the words of the last 256 (text, names) are cached.
     """
     return hashlib.sha256(f"{IDENTITY_VERSION}\n{' '.join(_content(text, names))}".encode()).hexdigest()
 

@@ -242,9 +242,14 @@ BODY = (
         BODY + " https://example.com/news/123",
         BODY + "\nwww.example.com",
         BODY + "\n@alarabiya_news",
-        BODY.replace("الوزير", "الوزير @health_lb"),
-        "#عاجل " + BODY.replace("بيروت", "بيروت #لبنان"),
-        BODY + "\n#لبنان #بيروت",
+        # (v3: an inline @handle or #hashtag is content now; only label tags like #عاجل stay decoration
+        # inline. The old variants "الوزير @health_lb" and "بيروت #لبنان" moved to the sensitivity tests.)
+        "#عاجل " + BODY.replace("بيروت", "بيروت #عاجل_الآن"),
+        BODY.replace("الوزير", "الوزير #خبر_عاجل #Breaking"),
+        BODY + "\n#لبنان #بيروت",  # a tag footer
+        BODY + "\n#عاجل #سوريا #أخبار",
+        BODY + "\n@channel",  # a handle-only signature line
+        BODY + "\n🔗 #لبنان @news t.me/news 💥",
         BODY + "\n\n📡 تابعونا على تلغرام @channel",
         BODY + "\nتابعونا على @x",
         BODY + "\nاشترك في قناتنا",
@@ -252,7 +257,9 @@ BODY = (
         BODY + "\nانضم إلينا عبر الرابط t.me/joinchat/abc",
         BODY + "\n👉 Follow us on Telegram",
         BODY + "\nJoin our channel @news",
-        BODY + "\nSubscribe",
+        # (v3: a follow call alone, "Subscribe", is no longer a signature: it must point at a channel,
+        # platform, link or handle; it moved to the sensitivity tests.)
+        BODY + "\nSubscribe @news",
         BODY + "\n— المصدر: قناة الجزيرة",
         BODY + "\nالمصدر: رويترز",
         BODY + "\nSource: AFP",
@@ -291,6 +298,13 @@ def test_fingerprint_invariances(variant: str) -> None:
         "عاجل ليبيا\n" + BODY,  # a label with news is not a header
         "عاجل\n5\n" + BODY,  # a header line with a number
         "🔴 عاجل: الحصيلة 5 قتلى\n" + BODY,
+        BODY.replace("الوزير", "الوزير @health_lb"),  # v3: an inline handle is content
+        BODY.replace("بيروت", "بيروت #لبنان"),  # v3: an inline hashtag is content
+        BODY + "\nSubscribe",  # v3: a follow call pointing nowhere
+        BODY + "\nمصدر: رويترز",  # v3: "مصدر" is not a credit label, only "المصدر"
+        BODY + "\nالصورة: رويترز",
+        BODY + "\nالمصدر: وزارة الصحة",  # v3: a credit names a known outlet or the channel only
+        BODY + "\n#الحصيلة_5",  # a hashtag with a digit counts even in a footer
     ],
 )
 def test_fingerprint_sensitivity(variant: str) -> None:
@@ -329,6 +343,41 @@ SHORT_LINES = ["🔴 عاجل", "انفجار في الميناء", "الحصي�
         (BODY + "\nحفتر", BODY + "\nالسراج"),
         ("التقى حفتر\n" + BODY, "التقى السراج\n" + BODY),
         (BODY.replace("الوزير", "الوزير حفتر"), BODY.replace("الوزير", "الوزير السراج")),
+        # v3 review: inline hashtags and handles are words
+        (
+            "🔴 عاجل | غارة إسرائيلية على منزل في #خان_يونس جنوب قطاع غزة",
+            "🔴 عاجل | غارة إسرائيلية على منزل في #رفح جنوب قطاع غزة",
+        ),
+        ("قال @IDF في بيان " + BODY, "قال @HezbollahMedia في بيان " + BODY),
+        ("قال @IDF في بيان", "قال @HezbollahMedia في بيان"),
+        ("حل الفريق في المركز #1", "حل الفريق في المركز #3"),
+        ("المركز #1", "المركز #3"),
+        (BODY + "\nالمركز #1", BODY + "\nالمركز #3"),
+        # v3 review: a credit line that hides news
+        (BODY + "\nمصدر: الاتفاق انهار", BODY + "\nمصدر: الاتفاق أنجز"),
+        (BODY + "\nالمصادر: الاتفاق انهار", BODY + "\nالمصادر: الاتفاق أنجز"),
+        (BODY + "\nSources: deal collapsed", BODY + "\nSources: deal reached"),
+        (BODY + "\nالصورة: الاتفاق انهار", BODY + "\nالصورة: الاتفاق أنجز"),
+        (BODY + "\nنقلا عن الاتفاق انهار", BODY + "\nنقلا عن الاتفاق أنجز"),
+        (BODY + "\nالمصدر: الاتفاق انهار", BODY + "\nالمصدر: الاتفاق أنجز"),
+        (BODY + "\nالمصدر: الاتفاق انهار", BODY),
+        # v3 review: "US" is not the filler "us"; a bare "join" is not a follow call
+        (BODY + "\nUpdate: US to join", BODY),
+        (BODY + "\nUS to join Telegram", BODY),
+        (BODY + "\nUpdate: UK to follow", BODY + "\nUpdate: US to follow"),
+        # v3 review: arrows and marks are words
+        ("🔺 الدولار 15000 ليرة\n🔻 اليورو 16000", "🔻 الدولار 15000 ليرة\n🔺 اليورو 16000"),
+        ("▲ الذهب ▼ النفط " + BODY, "▼ الذهب ▲ النفط " + BODY),
+        ("⬆️ الذهب ⬇️ النفط", "⬇️ الذهب ⬆️ النفط"),
+        ("↑ الذهب ↓ النفط", "↓ الذهب ↑ النفط"),
+        ("📈 البورصة " + BODY, "📉 البورصة " + BODY),
+        ("✅ وافق البرلمان " + BODY, "❌ وافق البرلمان " + BODY),
+        (BODY + "\nالقرار ✅", BODY + "\nالقرار ❌"),
+        ("🔺 الدولار 15000", "الدولار 15000"),
+        # v3 review: a spaced minus is a sign
+        ("درجة الحرارة الجوية: - 5 " + BODY, "درجة الحرارة الجوية: 5 " + BODY),
+        ("الجوية: - 5", "الجوية: 5"),
+        ("الجوية: − 5", "الجوية: 5"),
     ],
 )
 def test_fingerprint_counter_examples(first: str, second: str) -> None:
@@ -382,7 +431,12 @@ def test_decoration_only_posts_have_no_content(post: str) -> None:
 def test_content_word_count() -> None:
     assert content_word_count(BODY) == word_count(BODY)
     decorated = "🔴 عاجل\n#لبنان " + BODY + " https://t.me/x @y 💥\nالمصدر: رويترز\nتابعونا على تلغرام"
-    assert content_word_count(decorated) == word_count(BODY)
+    # v3: the inline "#لبنان" and "@y" are content words now (they were dropped before)
+    assert content_word_count(decorated) == word_count(BODY) + 2
+    footer = "🔴 عاجل\n" + BODY + " https://t.me/x 💥\n#لبنان @y\nالمصدر: رويترز\nتابعونا على تلغرام"
+    assert content_word_count(footer) == word_count(BODY)
+    assert content_word_count("#عاجل #سوريا #أخبار") == content_word_count("@channel") == 0
+    assert content_word_count("🔺 الدولار 15000") == 2  # the arrow is in the identity, not a word
     inflation = "ارتفع التضخم 5.6% خلال العام"
     assert content_word_count(inflation) == word_count(inflation) == 6  # "5" and "6"; "." and "%" are not words
     assert content_word_count("الحصيلة 5 قتلى") == 3
@@ -392,11 +446,12 @@ def test_fingerprint_identity_version() -> None:
     value = fingerprint(BODY)
     assert len(value) == 64
     assert int(value, 16) >= 0
-    assert IDENTITY_VERSION == "naba-identity-v2"
+    assert IDENTITY_VERSION == "naba-identity-v3"  # v3: tags/handles, credits, follow calls, signs
     key = match_key(BODY)[0]
     assert value == hashlib.sha256(f"{IDENTITY_VERSION}\n{key}".encode()).hexdigest()
-    # v1 hashed the bare key: no analysis cached under it is ever served for a v2 id.
+    # v1 hashed the bare key, v2 had other rules: no analysis cached under them is served for a v3 id.
     assert value != hashlib.sha256(key.encode()).hexdigest()
+    assert value != hashlib.sha256(f"naba-identity-v2\n{key}".encode()).hexdigest()
     assert fingerprint(BODY) == fingerprint(BODY, ()) == fingerprint(BODY, [])  # pure and deterministic
 
 
@@ -615,7 +670,9 @@ def test_property_fingerprint_ignores_whitespace(lines: list[list[str]], seed: i
 # that every one of its lines is content.
 DECORATION_WORDS = (
     textlib._FOLLOW_CALLS | textlib._SIGNATURE_FILLER | textlib._HEADER_LABELS | textlib._HEADER_FILLER
-) | {match_key(w)[0] for w in ("المصدر", "مصدر", "المصادر", "الصورة", "صورة", "نقلا", "خبر", "عاجل")}
+) | {match_key(w)[0] for w in ("المصدر", "مصدر", "المصادر", "الصورة", "صورة", "نقلا", "خبر", "عاجل", "عن")}
+# v3: a credit line names known outlets ("عن قنا"): random text avoids those words too
+DECORATION_WORDS |= {w for run in textlib._OUTLETS for w in run} | textlib._OUTLET_PREFIXES
 
 
 def _plain(word: str) -> bool:
@@ -656,9 +713,15 @@ def test_property_any_word_or_digit_changes_the_fingerprint(
     assert fingerprint(changed, ["قناة الأخبار"]) != fingerprint(text, ["قناة الأخبار"])
 
 
-EMOJI = ["🔴", "💥", "📡", "✅", "🇱🇾", "😀", "⚡️"]
-LINKS = ["https://t.me/news/42", "www.example.com/a?b=1", "t.me/xyz", "@news_channel", "#عاجل", "#ليبيا_الآن"]
+# v3: "✅" (a yes/no mark), an inline "@news_channel" and "#ليبيا_الآن" are content now; only label tags stay
+# decoration inline, and other tags and handles appear as a footer line.
+EMOJI = ["🔴", "💥", "📡", "🇱🇾", "😀", "⚡️"]
+LINKS = ["https://t.me/news/42", "www.example.com/a?b=1", "t.me/xyz", "#عاجل", "#خبر_عاجل", "#Breaking"]
 SIGNATURES = [
+    "#ليبيا_الآن #عاجل @news_channel",
+    "@news_channel",
+    "المصدر: وكالة الأناضول",
+    "نقلا عن قناة الأخبار",
     "📡 تابعونا على تلغرام @channel",
     "المصدر: رويترز",
     "Source: AFP",
