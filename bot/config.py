@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(default=2, ge=0, le=10)
     openai_total_timeout: float = Field(default=75.0, gt=0)
     openai_max_output_tokens: int = Field(default=2500, ge=256)
+    llm_concurrency: int = Field(default=8, ge=1, le=256)
     redis_url: str | None = None
     cache_ttl_days: float = Field(default=30, gt=0)
     data_dir: Path = Path("data")

@@ -311,3 +311,18 @@ async def test_an_unexpected_error_replaces_the_placeholder_and_is_logged_once(
     assert len(telegram.bot_messages(USER)) == 1
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "update" in errors[0].getMessage() and errors[0].exc_info
+
+
+async def test_model_calls_in_flight_are_bounded(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.latency = 0.2
+    async with run_bot(bot_settings(llm_concurrency=3), telegram):
+        chats = range(7000, 7012)
+        for chat in chats:  # a crowd of new articles at once
+            telegram.send_text(chat, _post(chat - 6990), forward_origin=CHANNEL)
+        for chat in chats:
+            [brief] = await replies(telegram, chat, timeout=30)  # everyone is served, in turn
+            assert "📰" in brief.text
+    assert fake_openai.max_concurrent == 3
+    assert len(_analyses(fake_openai)) == 12

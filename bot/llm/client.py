@@ -95,6 +95,9 @@ class ChatClient:
             "max_retries": settings.openai_max_retries,
         }
         self._sdk: AsyncOpenAI | None = None
+        # At most LLM_CONCURRENCY calls in flight from this process; the rest wait their turn (a crowd
+        # of new articles queues here instead of provoking a storm of 429s at the endpoint).
+        self._gate = asyncio.Semaphore(settings.llm_concurrency)
 
     @property
     def _client(self) -> AsyncOpenAI:
@@ -125,7 +128,7 @@ class ChatClient:
         import openai
 
         try:
-            async with asyncio.timeout(self.total_timeout):
+            async with self._gate, asyncio.timeout(self.total_timeout):  # the wait for a turn is not timed
                 completion = await self._client.chat.completions.parse(
                     model=self.model,
                     messages=messages,  # type: ignore[arg-type]
