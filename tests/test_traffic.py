@@ -326,3 +326,18 @@ async def test_model_calls_in_flight_are_bounded(
             assert "📰" in brief.text
     assert fake_openai.max_concurrent == 3
     assert len(_analyses(fake_openai)) == 12
+
+
+async def test_thanks_is_not_a_question_worth_a_model_call(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL)
+    [brief] = await replies(telegram, USER)
+    for n, text in enumerate(["شكراً جزيلاً", "👍", "ok"], start=2):
+        telegram.send_text(USER, text)
+        messages = await replies(telegram, USER, n)
+        assert messages[-1].text.startswith("\u200fلتسأل عن آخر خبر أرسلته")
+    telegram.send_text(USER, "أين تعقد القمة المقبلة")  # an interrogative, no question mark: a question
+    telegram.send_text(USER, "شكراً", reply_to_message_id=brief.message_id)  # a reply to the brief: the model's
+    await replies(telegram, USER, 6)
+    assert [r.schema_name for r in fake_openai.requests] == ["Analysis", "Answer", "Answer"]

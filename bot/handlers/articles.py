@@ -11,7 +11,7 @@ from bot.errors import NabaError
 from bot.handlers import io
 from bot.handlers.context import Context
 from bot.models import Brief, Lang, Source
-from bot.pipeline.intake import Kind, Ticket, classify
+from bot.pipeline.intake import Kind, Ticket, classify, looks_like_question
 from bot.render.brief import render_brief
 from bot.render.replies import answer_messages
 
@@ -61,6 +61,8 @@ async def _post(update: Update, context: Context, message: Message, ticket: Tick
             article_id = replied or await intake.store.last_article(message.chat_id)
             if article_id is None:
                 await reply.notice("no_article_yet")
+            elif not replied and not looks_like_question(joined.text):
+                await reply.notice("not_a_question")  # "thanks", "ok", "👍": no model call
             elif len(joined.text.strip()) < MIN_QUESTION_CHARS:
                 await reply.notice("too_short")
             else:

@@ -62,6 +62,28 @@ def classify(text: str, *, forwarded: bool, names: tuple[str, ...] = ()) -> Kind
     return Kind.ARTICLE if textlib.word_count(text) >= ARTICLE_MIN_WORDS else Kind.QUESTION
 
 
+# Words that open a question (after normalisation): a short text without one, without "?" and not a
+# reply to a brief ("thanks", "ok", "👍") is not worth a model call with a whole article attached.
+_INTERROGATIVES = frozenset(
+    textlib.normalize(w)
+    for w in (  # noqa: SIM905 - one readable line of words per language
+        "ما ماذا من متى أين اين كيف لماذا لم هل كم أي أيّ ماهو ماهي وما وماذا ومن ومتى وأين وكيف ولماذا وهل وكم"
+        " فما فماذا فمن فمتى فأين فكيف فلماذا فهل فكم لمن لماذا بماذا بكم عن اشرح وضح لخص اذكر"
+        " what who whom whose when where why how which is are was were does do did can could will would should"
+        " explain summarize summarise tell list"
+    ).split()
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """True for a question: a question mark, or an interrogative (or a request such as "explain") among
+    its first words."""
+    if "?" in text or "؟" in text:
+        return True
+    words = textlib.normalize(text).split()[:3]
+    return any(word.strip("،,.!:") in _INTERROGATIVES for word in words)
+
+
 @dataclass
 class Part:
     """One message that may be a piece of a longer post.
