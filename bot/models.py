@@ -156,6 +156,11 @@ class Source(BaseModel):
     name: str | None = None
     url: str | None = None
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names a post of this source may be signed with (its channel signature; see bot.text)."""
+        return (self.name,) if self.name else ()
+
 
 class Article(BaseModel):
     """An article as received: the exact text the quotes are grounded in."""

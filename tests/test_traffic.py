@@ -33,6 +33,16 @@ def _post(n: int) -> str:
     )
 
 
+def _cut(body: str, limit: int = 4000) -> list[str]:
+    """A long text cut at paragraph breaks into messages of at most `limit` characters, as a client does."""
+    parts, rest = [], body
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        parts.append(rest[:cut])
+        rest = rest[cut + 2 :]
+    return [*parts, rest]
+
+
 def _briefs(telegram: FakeTelegram, chat: int) -> list[str]:
     return [m.text for m in telegram.bot_messages(chat) if "📰" in m.text]
 
@@ -55,8 +65,7 @@ async def test_a_long_post_and_its_sequel_are_one_brief_but_the_next_post_is_not
     bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
 ) -> None:
     body = WATER + "\n\n" + "\n\n".join(f"وفي فقرة إضافية رقم {i} تحدث المشاركون عن تفاصيل المشاريع." for i in range(60))
-    cut = body.rfind("\n\n", 0, 4000)
-    first, second = body[:cut], body[cut + 2 :]
+    first, second = _cut(body)
     # A full-length post, its sequel (the channel's next message), then an unrelated post: all at once.
     telegram.send_text(USER, first, forward_origin=CHANNEL | {"message_id": 600})
     telegram.send_text(USER, second, forward_origin=CHANNEL | {"message_id": 601})
@@ -85,9 +94,9 @@ async def test_a_pasted_text_split_by_the_client_is_joined(
     bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
 ) -> None:
     body = WATER + "\n\n" + "\n\n".join(f"وتناول المشاركون في الجلسة رقم {i} ملفات التمويل والتنفيذ." for i in range(70))
-    cut = body.rfind("\n\n", 0, 4096)
-    telegram.send_text(USER, body[:cut])
-    telegram.send_text(USER, body[cut + 2 :])
+    first, second = _cut(body, 4096)
+    telegram.send_text(USER, first)
+    telegram.send_text(USER, second)
     [brief] = await replies(telegram, USER)
     assert "📰" in brief.text
     [request] = _analyses(fake_openai)
@@ -99,12 +108,7 @@ async def test_a_post_of_three_parts_with_the_placeholder_between(
 ) -> None:
     paragraphs = [f"وتناول المشاركون في الجلسة رقم {i} ملفات التمويل والتنفيذ والمتابعة." for i in range(200)]
     body = WATER + "\n\n" + "\n\n".join(paragraphs)
-    parts, rest = [], body
-    while len(rest) > 4000:
-        cut = rest.rfind("\n\n", 0, 4000)
-        parts.append(rest[:cut])
-        rest = rest[cut + 2 :]
-    parts.append(rest)
+    parts = _cut(body)
     assert len(parts) >= 3
     telegram.send_text(USER, parts[0])
     telegram.send_text(USER, parts[1])

@@ -196,13 +196,13 @@ async def check_redis(settings: Settings) -> None:
             await store.close()
     except ValueError:
         raise StartupError(
-            f"REDIS_URL {safe_redis_url(settings.redis_url or '')} is malformed: use e.g. redis://localhost:6379/0"
+            f"REDIS_URL {safe_url(settings.redis_url or '')} is malformed: use e.g. redis://localhost:6379/0"
         ) from None
     finally:
         quiet.setLevel(level)
     if not answers:
         raise StartupError(
-            f"Redis at {safe_redis_url(settings.redis_url or '')} does not answer: start it, or fix REDIS_URL "
+            f"Redis at {safe_url(settings.redis_url or '')} does not answer: start it, or fix REDIS_URL "
             "(host, port, password), or leave REDIS_URL empty for the embedded Valkey"
         )
 
@@ -221,8 +221,3 @@ def bot_api_problem(exc: TelegramError, settings: Settings) -> str:
         cause = type(exc.__cause__ or exc).__name__
         return f"{where} cannot be reached ({cause}): check the network (or a proxy), or TELEGRAM_BASE_URL"
     return f"{where} refused to start the bot ({exc.message})"
-
-
-def safe_redis_url(url: str) -> str:
-    """A Redis URL with its password (in the userinfo or the query string) masked."""
-    return safe_url(url)

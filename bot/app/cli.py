@@ -138,10 +138,10 @@ def plain_text(message_html: str) -> str:
 
 
 def _analyze(settings: Settings, path: str, lang: Lang, as_json: bool) -> int:
-    from bot.app.services import check_article
+    from bot.pipeline.analyse import prepare_article
 
     text = read_text(path, settings.max_input_chars)
-    article = check_article(settings, text, Source(kind="paste"))  # refusals end here, in a blink
+    article = prepare_article(settings, text, Source(kind="paste"))  # refusals end here, in a blink
     _require_llm(settings)
     return asyncio.run(_brief(settings, article, lang, as_json))
 

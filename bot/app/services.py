@@ -9,12 +9,11 @@ pay for them; the model client and tiktoken load themselves on the first model c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.llm.analyse import Analyser
 from bot.llm.client import ChatClient
-from bot.models import Article, Source
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
 
@@ -24,16 +23,6 @@ if TYPE_CHECKING:
     from bot.pipeline.fetch import Fetcher
     from bot.pipeline.intake import Intake
     from bot.pipeline.qa import QuestionAnswering
-
-
-def check_article(settings: Settings, text: str, source: Source | None = None) -> Article:
-    """The pipeline's own input checks (empty, too long, too short), with nothing opened or loaded.
-
-    `ArticlePipeline.prepare` reads only the settings, so a pipeline without a store or a model does
-    it; raises the same InputError subclasses as the real pipeline.
-    """
-    idle = ArticlePipeline(settings, cast(Store, None), cast(Analyser, None))
-    return idle.prepare(text, source)
 
 
 @dataclass

@@ -55,8 +55,7 @@ async def _post(update: Update, context: Context, message: Message, ticket: Tick
             await reply.notice("unsupported")  # an album without a caption: one answer for all its photos
             return
         source = io.source_of(message)
-        names = (source.name,) if source.name else ()
-        kind = classify(joined.text, forwarded=message.forward_origin is not None, names=names)
+        kind = classify(joined.text, forwarded=message.forward_origin is not None, names=source.names)
         if kind is Kind.QUESTION or (replied and kind is not Kind.LINK and not message.forward_origin):
             article_id = replied or await intake.store.last_article(message.chat_id)
             if article_id is None:
@@ -143,7 +142,7 @@ async def on_brief_command(update: Update, context: Context) -> None:
         await reply.notice("brief_usage")
         return
     source = io.source_of(target)
-    kind = classify(text, forwarded=True, names=(source.name,) if source.name else ())
+    kind = classify(text, forwarded=True, names=source.names)
     async with reply.settled():
         if kind is Kind.TOO_SHORT:
             await reply.notice("too_short")

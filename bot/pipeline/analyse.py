@@ -20,6 +20,38 @@ log = logging.getLogger(__name__)
 MIN_ARTICLE_WORDS = 5
 
 
+def prepare_article(settings: Settings, text: str, source: Source | None = None) -> Article:
+    """Check and tidy raw text into an Article (raises InputError subclasses for bad input); pure.
+
+    The article's id is its fingerprint (bot.text.fingerprint, with the source's name as the channel
+    signature); fewer than MIN_ARTICLE_WORDS content words (bot.text.content_word_count) is NotAnArticle.
+    """
+    cleaned = textlib.clean_article(text or "")
+    if not cleaned:
+        raise EmptyInput("there is no text to analyse")
+    if len(cleaned) > settings.max_input_chars:
+        raise InputTooLong(
+            f"the text has {len(cleaned)} characters; the limit is {settings.max_input_chars}",
+            limit=settings.max_input_chars,
+            length=len(cleaned),
+        )
+    # The channel's own name, as a trailing or heading line, is its signature, not news.
+    names = source.names if source is not None else ()
+    # Only content counts: a post of links, hashtags, emoji and a signature is too short, never an
+    # article with an empty identity that every such post would share.
+    content = textlib.content_word_count(cleaned, names)
+    if content < MIN_ARTICLE_WORDS:
+        raise NotAnArticle(f"{content} words are too few for a news article")
+    return Article(
+        id=textlib.fingerprint(cleaned, names),
+        text=cleaned,
+        language=textlib.detect_language(cleaned),
+        words=textlib.word_count(cleaned),
+        source=source or Source(),
+        received_at=time.time(),
+    )
+
+
 class ArticlePipeline:
     """Turns article text into a grounded Brief, asking the model at most once per distinct article."""
 
@@ -35,35 +67,8 @@ class ArticlePipeline:
         self._lock_wait = self._lock_ttl
 
     def prepare(self, text: str, source: Source | None = None) -> Article:
-        """Check and tidy raw text into an Article (raises InputError subclasses for bad input).
-
-        The article's id is its fingerprint (bot.text.fingerprint, with the source's name as the channel
-        signature); fewer than MIN_ARTICLE_WORDS content words (bot.text.content_word_count) is NotAnArticle.
-        """
-        cleaned = textlib.clean_article(text or "")
-        if not cleaned:
-            raise EmptyInput("there is no text to analyse")
-        if len(cleaned) > self.settings.max_input_chars:
-            raise InputTooLong(
-                f"the text has {len(cleaned)} characters; the limit is {self.settings.max_input_chars}",
-                limit=self.settings.max_input_chars,
-                length=len(cleaned),
-            )
-        # The channel's own name, as a trailing or heading line, is its signature, not news.
-        names = (source.name,) if source is not None and source.name else ()
-        # Only content counts: a post of links, hashtags, emoji and a signature is too short, never an
-        # article with an empty identity that every such post would share.
-        content = textlib.content_word_count(cleaned, names)
-        if content < MIN_ARTICLE_WORDS:
-            raise NotAnArticle(f"{content} words are too few for a news article")
-        return Article(
-            id=textlib.fingerprint(cleaned, names),
-            text=cleaned,
-            language=textlib.detect_language(cleaned),
-            words=textlib.word_count(cleaned),
-            source=source or Source(),
-            received_at=time.time(),
-        )
+        """Check and tidy raw text into an Article (see prepare_article)."""
+        return prepare_article(self.settings, text, source)
 
     async def analyse(self, text: str, *, source: Source | None = None, user_id: int | None = None) -> Brief:
         """Return the grounded brief of `text`; a repeat (same article, any formatting) costs no LLM call."""
