@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -62,6 +62,23 @@ def _id_list(value: object) -> object:
     if isinstance(value, int):
         return [value]
     return value
+
+
+_QUERY_SECRETS = {"password", "pass", "username", "user"}
+
+
+def safe_url(url: str) -> str:
+    """A URL with its userinfo and its query's password (and username) masked, for one-line messages."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, "***" if k.lower() in _QUERY_SECRETS else v) for k, v in pairs], safe="*")
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "") + fragment
 
 
 class Settings(BaseSettings):

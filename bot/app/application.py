@@ -13,9 +13,8 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.app.logs import safe_url
 from bot.app.services import Services
-from bot.config import Settings
+from bot.config import Settings, safe_url
 from bot.errors import ConfigError, NabaError
 from bot.handlers import register, schedule
 from bot.handlers.context import CONTEXT_TYPES

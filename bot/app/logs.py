@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl
 
 from bot.config import Settings
 
@@ -63,7 +63,6 @@ def secrets_of(settings: Settings | None) -> list[str]:
     return secrets
 
 
-_QUERY_SECRETS = {"password", "pass", "username", "user"}
 _QUERY_PASSWORDS = {"password", "pass"}
 
 
@@ -76,20 +75,6 @@ def url_secrets(url: str) -> list[str]:
     query = url.partition("?")[2].partition("#")[0]
     found += [value for key, value in parse_qsl(query) if key.lower() in _QUERY_PASSWORDS]
     return [value for value in found if value]
-
-
-def safe_url(url: str) -> str:
-    """A URL with its userinfo and its query's password (and username) masked, for one-line messages."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, "***" if k.lower() in _QUERY_SECRETS else v) for k, v in pairs], safe="*")
-    fragment = f"#{parts.fragment}" if parts.fragment else ""
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "") + fragment
 
 
 def redact(text: str, settings: Settings | None = None) -> str:

@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.config import Settings
+from bot.config import Settings, safe_url
 from bot.models import Article, CachedAnalysis, Usage
 from bot.store import keys
 from bot.store.base import parse
@@ -41,7 +41,7 @@ class Store(ChatData, DigestData, PartsData):
             url = await embedded.start()
         store = cls(Redis(url), ttl=settings.cache_ttl_seconds, embedded=embedded)
         if not await store.redis.ping():
-            log.warning("Redis at %s does not answer yet; the bot works without the cache", _safe_url(url))
+            log.warning("Redis at %s does not answer yet; the bot works without the cache", safe_url(url))
         return store
 
     async def close(self) -> None:
@@ -118,11 +118,3 @@ class Store(ChatData, DigestData, PartsData):
         key = keys.usage(day) if user_id is None else keys.user_usage(user_id, day)
         raw = await self.redis.run(lambda r: r.hgetall(key), {})
         return Usage(**{k.decode(): int(v) for k, v in raw.items()})
-
-
-def _safe_url(url: str) -> str:
-    """A Redis URL without its password, for logs."""
-    if "@" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
