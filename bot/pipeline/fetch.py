@@ -7,6 +7,9 @@ import ipaddress
 import logging
 import re
 import socket
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -21,6 +24,8 @@ log = logging.getLogger(__name__)
 URL = re.compile(r"https?://[^\s<>\"'«»]+", re.IGNORECASE)
 MAX_REDIRECTS = 5
 USER_AGENT = "Mozilla/5.0 (compatible; NabaBot/0.1; +https://github.com/naba-bot)"
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass
@@ -50,6 +55,19 @@ def is_just_a_link(text: str) -> bool:
     return url is not None and len(text.replace(url, "").split()) <= 12
 
 
+def is_public(address: Address) -> bool:
+    """True for an address on the public internet (not private, loopback, link-local, reserved or multicast)."""
+    return address.is_global and not address.is_multicast
+
+
+@dataclass(frozen=True)
+class Target:
+    """One hop's link and the addresses checked for its host: the connection goes only to these."""
+
+    url: httpx.URL
+    addresses: tuple[Address, ...]
+
+
 def _decode(body: bytes, charset: str | None) -> str:
     """The page as text: its declared charset when Python knows it, else UTF-8 (bad bytes replaced)."""
     try:
@@ -59,9 +77,9 @@ def _decode(body: bytes, charset: str | None) -> str:
 
 
 class Fetcher:
-    """Fetches pages with one shared HTTP client."""
+    """Fetches pages with one shared HTTP client (verify: the TLS trust, a test's own CA for instance)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, verify: ssl.SSLContext | bool = True) -> None:
         self.allow_private = settings.allow_private_urls
         self.max_bytes = settings.fetch_max_bytes
         self.timeout = settings.fetch_timeout
@@ -69,7 +87,11 @@ class Fetcher:
             timeout=httpx.Timeout(self.timeout, connect=min(5.0, self.timeout)),
             follow_redirects=False,  # each hop is checked against the address rules
             headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"},
+            # The pool keys connections by address alone: a kept-alive TLS connection verified for one
+            # host would be reused for another host pinned to the same address. One connection per request.
+            limits=httpx.Limits(max_keepalive_connections=0),
             trust_env=False,
+            verify=verify,
         )
 
     async def close(self) -> None:
@@ -105,8 +127,8 @@ class Fetcher:
 
     async def _download(self, url: str) -> tuple[bytes, str, str | None]:
         for _hop in range(MAX_REDIRECTS + 1):
-            await self._check(url)
-            async with self._client.stream("GET", url) as response:
+            target = await self._check(url)
+            async with self._open(target) as response:
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
                     continue
@@ -126,23 +148,65 @@ class Fetcher:
                     if size > self.max_bytes:
                         raise FetchError("page too large", reason="fetch_too_big")
                     chunks.append(chunk)
-                return b"".join(chunks), str(response.url), response.charset_encoding
+                return b"".join(chunks), str(target.url), response.charset_encoding
         raise FetchError("too many redirects", reason="fetch_failed")
 
-    async def _check(self, url: str) -> None:
-        """Refuse non-http(s) links and hosts that resolve to private, loopback or link-local addresses."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError("not an http(s) link", reason="fetch_blocked")
-        if self.allow_private:
-            return
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+    @asynccontextmanager
+    async def _open(self, target: Target) -> AsyncIterator[httpx.Response]:
+        """GET the target from one of its checked addresses, the next one only when connecting fails.
+
+        The request names the address itself, so httpx never resolves the host again (no DNS rebinding);
+        the Host header and, for https, the TLS server name and certificate check keep the host's name.
+        """
+        host = target.url.raw_host.decode("ascii")
+        extensions = {"sni_hostname": host} if target.url.scheme == "https" else {}
+        for number, address in enumerate(target.addresses, start=1):
+            request = self._client.build_request(
+                "GET",
+                target.url.copy_with(host=str(address)),  # httpx brackets an IPv6 address
+                headers={"Host": target.url.netloc.decode("ascii")},
+                extensions=extensions,
             )
-        except OSError:
-            raise FetchError("unknown host", reason="fetch_failed") from None
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global or address.is_multicast:
-                raise FetchError(f"{parts.hostname} is a private address", reason="fetch_blocked")
+            try:
+                response = await self._client.send(request, stream=True)
+            except httpx.ConnectError:
+                if number == len(target.addresses):
+                    raise
+                continue
+            try:
+                yield response
+            finally:
+                await response.aclose()
+            return
+
+    async def _check(self, url: str) -> Target:
+        """Resolve the link's host once; refuse non-http(s) links and, unless private addresses are
+        allowed, a host with any private, loopback or link-local address."""
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL:
+            raise FetchError("not an http(s) link", reason="fetch_blocked") from None
+        if parsed.scheme not in ("http", "https") or not parsed.raw_host:
+            raise FetchError("not an http(s) link", reason="fetch_blocked")
+        host = parsed.raw_host.decode("ascii")  # IDNA-encoded, as httpx would send it
+        addresses = await _resolve(host, parsed.port or (443 if parsed.scheme == "https" else 80))
+        if not self.allow_private and not all(is_public(address) for address in addresses):
+            # One unsafe answer refuses the host: which address a client would pick is not ours to bet on.
+            raise FetchError(f"{host} is a private address", reason="fetch_blocked")
+        return Target(url=parsed, addresses=addresses)
+
+
+async def _resolve(host: str, port: int) -> tuple[Address, ...]:
+    """The host's addresses, in the resolver's order, each once (an address literal is itself)."""
+    try:
+        return (ipaddress.ip_address(host),)
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):  # UnicodeError: a label longer than DNS allows
+        raise FetchError("unknown host", reason="fetch_failed") from None
+    addresses = tuple(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
+    if not addresses:
+        raise FetchError("unknown host", reason="fetch_failed")
+    return addresses
