@@ -13,10 +13,12 @@ from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.app import metrics
+from bot.app.logs import tag_records
 from bot.app.services import Services
 from bot.config import Settings, safe_url
 from bot.errors import ConfigError, NabaError
-from bot.handlers import register, schedule
+from bot.handlers import observe, register, schedule
 from bot.handlers.context import CONTEXT_TYPES
 from bot.models import Lang
 from bot.render.catalogue import t
@@ -50,19 +52,39 @@ def build_application(settings: Settings) -> Application:
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (ask @BotFather for one)")
 
+    server: metrics.MetricsServer | None = None
+
     async def post_init(application: Application) -> None:
+        nonlocal server
+        tag_records(observe.CURRENT)
         services = application.bot_data.services = await Services.open(settings)
         # The model SDK and tiktoken load lazily; here, off the event loop, not at the first article.
         await asyncio.to_thread(services.warm_up)
+        if settings.metrics_port is not None:
+            server = metrics.MetricsServer(settings, application)
+            try:
+                server.start()
+            except OSError as exc:
+                server = None
+                raise StartupError(metrics.listen_problem(exc, settings)) from None
         await set_commands(application)
         schedule(application)
+        if application.job_queue is not None:
+            application.job_queue.run_repeating(
+                metrics.flush_job, interval=metrics.FLUSH_SECONDS, first=metrics.FLUSH_SECONDS, name="stats"
+            )
         log.info("Naba is up as @%s", application.bot.username)
 
     async def post_shutdown(application: Application) -> None:
+        nonlocal server
+        if server is not None:
+            await server.stop()
+            server = None
         try:
             services = application.bot_data.services
         except RuntimeError:
             return  # the start failed before post_init opened them
+        await metrics.flush_stats(services.store)  # the last seconds' counts (the job queue has stopped)
         await services.close()
 
     application = (
@@ -162,6 +184,8 @@ async def preflight(application: Application, settings: Settings) -> None:
     """Check what the bot cannot run without; the Application is initialised here (getMe), not again later."""
     if settings.webhook_url is not None:
         check_port(settings)
+    if problem := metrics.port_problem(settings):
+        raise StartupError(problem)
     if settings.redis_url:
         await check_redis(settings)
     try:
