@@ -199,6 +199,8 @@ class Turn(BaseModel):
 
     question: str
     answer: str
+    user_id: int | None = None  # who asked: a group's thread holds several users' turns (/forget removes theirs)
+    at: float | None = None  # when (Unix time; the store sets it): turns older than the thread's TTL are dropped
 
 
 class Subscription(BaseModel):

@@ -95,6 +95,6 @@ class QuestionAnswering:
             article.text, brief_text(cached.grounded, lang), history, question, lang
         )
         text, quotes = ground_answer(answer.answer.strip(), answer.quotes, article.text)
-        await self.store.add_turn(chat_id, article_id, Turn(question=question, answer=text))
+        await self.store.add_turn(chat_id, article_id, Turn(question=question, answer=text, user_id=user_id))
         await self.store.add_usage(usage, user_id)
         return AnswerResult(text=text, answered=answer.answered, quotes=quotes, usage=usage)

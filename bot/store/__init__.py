@@ -16,6 +16,7 @@ from bot.store.chats import ChatData
 from bot.store.client import Redis
 from bot.store.digests import DigestData
 from bot.store.embedded import EmbeddedValkey
+from bot.store.owners import expire_at_least
 from bot.store.parts import PartsData
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,21 @@ class Store(ChatData, DigestData, PartsData):
         return await self._get(keys.analysis(namespace, fingerprint), CachedAnalysis)
 
     async def put_analysis(self, namespace: str, fingerprint: str, cached: CachedAnalysis) -> None:
-        """Cache an analysis for CACHE_TTL_DAYS."""
-        await self._set(keys.analysis(namespace, fingerprint), cached)
+        """Cache an analysis for CACHE_TTL_DAYS.
+
+        The article's list of namespaces learns this one, so /forget finds the analysis in each.
+        """
+        key, listed = keys.analysis(namespace, fingerprint), keys.article_analyses(fingerprint)
+        data = cached.model_dump_json()
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            pipe.sadd(listed, namespace)
+            expire_at_least(pipe, listed, self.ttl)
+            pipe.set(key, data, ex=self.ttl)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
 
     async def get_article(self, fingerprint: str) -> Article | None:
         """An article's text and metadata."""

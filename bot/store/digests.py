@@ -1,4 +1,8 @@
-"""Digest data: subscriptions (no TTL), the schedule, once-a-day claims, channel posts."""
+"""Digest data: subscriptions (no TTL), the schedule, once-a-day claims, channel posts.
+
+A subscription and its schedule entry are named by the chat id alone, so /forget deletes them by
+name; the day's markers are listed in the chat's index (bot.store.owners).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,15 @@ from typing import Any
 
 from bot.models import Source, Subscription
 from bot.store import keys
-from bot.store.base import Entry, StoreBase, entry_member
+from bot.store.base import Entry, entry_member
+from bot.store.owners import CHANNEL, KEY, OwnerData, claim_article, own
 
 CLAIM_SECONDS = 600  # a replica that dies while sending frees the digest for another after this
 SENT_SECONDS = 3 * 86_400
 CHANNEL_WINDOW = 2 * 86_400
 
 
-class DigestData(StoreBase):
+class DigestData(OwnerData):
     """Subscriptions and digest bookkeeping."""
 
     async def put_subscription(self, subscription: Subscription, due: float) -> None:
@@ -61,11 +66,26 @@ class DigestData(StoreBase):
     async def claim_digest(self, chat_id: int, day: str) -> bool:
         """Take the right to send a chat's digest for a local day; False if sent or being sent elsewhere."""
         key = keys.digest_sent(chat_id, day)
-        return bool(await self.redis.run(lambda r: r.set(key, "sending", nx=True, ex=CLAIM_SECONDS), False))
+
+        async def claim(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            own(pipe, chat_id, {KEY + key: SENT_SECONDS})  # digest_done keeps the marker that long
+            pipe.set(key, "sending", nx=True, ex=CLAIM_SECONDS)
+            return (await pipe.execute())[-1]
+
+        return bool(await self.redis.run(claim, False))
 
     async def digest_done(self, chat_id: int, day: str) -> None:
         """Mark a day's digest as sent (kept a few days, so a restart never sends it again)."""
-        await self.redis.run(lambda r: r.set(keys.digest_sent(chat_id, day), "sent", ex=SENT_SECONDS), None)
+        key = keys.digest_sent(chat_id, day)
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            own(pipe, chat_id, {KEY + key: SENT_SECONDS})
+            pipe.set(key, "sent", ex=SENT_SECONDS)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
 
     async def release_digest(self, chat_id: int, day: str) -> None:
         """Give a claim back after a failure that a later try may not have."""
@@ -82,16 +102,37 @@ class DigestData(StoreBase):
 
     async def put_digest_outbox(self, chat_id: int, day: str, messages: list[str], sent: int) -> None:
         """Note a digest's messages and its progress (kept as long as the day's claim could be retried)."""
+        key = keys.digest_outbox(chat_id, day)
         data = json.dumps({"messages": messages, "sent": sent}, ensure_ascii=False)
-        await self.redis.run(lambda r: r.set(keys.digest_outbox(chat_id, day), data, ex=SENT_SECONDS), None)
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            own(pipe, chat_id, {KEY + key: SENT_SECONDS})
+            pipe.set(key, data, ex=SENT_SECONDS)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
 
     async def drop_digest_outbox(self, chat_id: int, day: str) -> None:
         """The digest went out whole."""
         await self.redis.run(lambda r: r.delete(keys.digest_outbox(chat_id, day)), None)
 
     async def add_channel_article(self, article_id: str, source: Source, when: float) -> None:
-        """Remember a post of a channel the bot is in (channel posts go into every digest)."""
-        await self._add_entry(keys.channel_articles(), article_id, source, when, CHANNEL_WINDOW)
+        """Remember a post of a channel the bot is in (channel posts go into every digest).
+
+        The channel claims the article for CHANNEL_WINDOW: a reader's /forget leaves it alone meanwhile.
+        """
+        key, member = keys.channel_articles(), entry_member(article_id, source)
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            claim_article(pipe, article_id, CHANNEL, CHANNEL_WINDOW)
+            pipe.zadd(key, {member: when})
+            pipe.zremrangebyscore(key, "-inf", when - CHANNEL_WINDOW)
+            pipe.expire(key, CHANNEL_WINDOW)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
 
     async def remove_channel_article(self, article_id: str, source: Source) -> None:
         """Forget one version of a channel post (the channel edited it)."""

@@ -102,3 +102,22 @@ def digest_sent(chat_id: int, local_day: str) -> str:
 def digest_outbox(chat_id: int, local_day: str) -> str:
     """A digest of several messages being sent: its messages and how many have gone out."""
     return f"{PREFIX}digest:{chat_id}:{local_day}:outbox"
+
+
+def owner(owner_id: int) -> str:
+    """The index of what a chat (or a user: a private chat's id is its user's) caused to be stored.
+
+    /forget reads it instead of scanning (see bot.store.owners). Tagged `{owner_id}` like the chat's
+    parts, so the parts' transactions can list what they write in the same MULTI.
+    """
+    return f"{PREFIX}owner:{{{owner_id}}}"
+
+
+def article_senders(fingerprint: str) -> str:
+    """The chats that sent an article (and "channel" if a channel posted it), scored by when each claim ends."""
+    return f"{PREFIX}article:{fingerprint}:senders"
+
+
+def article_analyses(fingerprint: str) -> str:
+    """The analysis namespaces in which an article has an analysis (so /forget deletes every one)."""
+    return f"{PREFIX}article:{fingerprint}:analyses"

@@ -2,7 +2,8 @@
 
 Two shapes of split post exist: an album (every message carries the same media_group_id) and a long
 text cut at Telegram's length limit (a full message followed, at the next message id, by its sequel).
-All keys of one chat share the hash tag `{chat_id}`, so the transactions below stay in one Cluster slot.
+All keys of one chat share the hash tag `{chat_id}`, so the transactions below stay in one Cluster slot;
+the chat's index (bot.store.owners) has that tag too, so each transaction lists what it writes there.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import json
 from typing import Any
 
 from bot.store import keys
-from bot.store.base import StoreBase
+from bot.store.owners import KEY, OwnerData, own
 
 PARTS_TTL = 60
 CLOSED = b"closed"
 
 
-class PartsData(StoreBase):
+class PartsData(OwnerData):
     """Album parts and the chain of a long post's parts."""
 
     async def push_album_part(self, chat_id: int, media_group: str, part: dict[str, Any]) -> int | None:
@@ -28,6 +29,7 @@ class PartsData(StoreBase):
             pipe = r.pipeline(transaction=True)
             pipe.rpush(key, json.dumps(part, ensure_ascii=False))
             pipe.expire(key, PARTS_TTL)
+            own(pipe, chat_id, {KEY + key: PARTS_TTL})
             return (await pipe.execute())[0]
 
         result = await self.redis.run(write, None)
@@ -59,7 +61,8 @@ class PartsData(StoreBase):
             pipe.set(keys.part(chat_id, message_id), json.dumps(part, ensure_ascii=False), ex=PARTS_TTL)
             pipe.get(keys.part(chat_id, message_id - 1))
             pipe.get(keys.part(chat_id, message_id - 2))
-            return await pipe.execute()
+            own(pipe, chat_id, {KEY + keys.part(chat_id, message_id): PARTS_TTL})
+            return (await pipe.execute())[:3]
 
         result = await self.redis.run(write, None)
         if result is None:
@@ -74,7 +77,14 @@ class PartsData(StoreBase):
     async def claim_sequel(self, chat_id: int, previous_id: int, message_id: int) -> bool:
         """A sequel asks the message before it to take it; False when that post is closed already."""
         key = keys.part_next(chat_id, previous_id)
-        return bool(await self.redis.run(lambda r: r.set(key, str(message_id), nx=True, ex=PARTS_TTL), False))
+
+        async def claim(r: Any) -> Any:
+            pipe = r.pipeline(transaction=True)
+            pipe.set(key, str(message_id), nx=True, ex=PARTS_TTL)
+            own(pipe, chat_id, {KEY + key: PARTS_TTL})
+            return (await pipe.execute())[0]
+
+        return bool(await self.redis.run(claim, False))
 
     async def waiting_sequel(self, chat_id: int, previous_id: int, *, close: bool) -> dict[str, Any] | None:
         """The sequel that claimed `previous_id`, if any; with `close`, no sequel may claim it later."""
@@ -84,6 +94,7 @@ class PartsData(StoreBase):
             pipe = r.pipeline(transaction=True)
             if close:
                 pipe.set(key, CLOSED, nx=True, ex=PARTS_TTL)
+                own(pipe, chat_id, {KEY + key: PARTS_TTL})
             pipe.get(key)
             return (await pipe.execute())[-1]
 
