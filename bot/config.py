@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,15 +36,29 @@ KNOWN_CONTEXT_TOKENS: dict[str, int] = {
 }
 DEFAULT_CONTEXT_TOKENS = 128_000
 
+# Prices in US dollars per million tokens (input, output) of well-known models, for /stats' estimate;
+# OPENAI_PRICE_INPUT / OPENAI_PRICE_OUTPUT override them (a local model costs what its machine costs: 0).
+KNOWN_PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-5": (1.25, 10.00),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5-nano": (0.05, 0.40),
+}
+
 
 def context_tokens_for(model: str) -> int:
     """Return the context window of a known model (longest matching name prefix), else 128000."""
-    name = model.lower().rsplit("/", 1)[-1]
-    best = ""
-    for known in KNOWN_CONTEXT_TOKENS:
-        if name.startswith(known) and len(known) > len(best):
-            best = known
+    best = _longest_prefix(model, KNOWN_CONTEXT_TOKENS)
     return KNOWN_CONTEXT_TOKENS[best] if best else DEFAULT_CONTEXT_TOKENS
+
+
+def _longest_prefix(model: str, table: dict[str, Any]) -> str:
+    name = model.lower().rsplit("/", 1)[-1]
+    return max((known for known in table if name.startswith(known)), key=len, default="")
 
 
 def _without_blanks(source: PydanticBaseSettingsSource) -> PydanticBaseSettingsSource:
@@ -108,7 +123,12 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     allowed_user_ids: Annotated[list[int], NoDecode] = []
     admin_user_ids: Annotated[list[int], NoDecode] = []
+    allowed_channel_ids: Annotated[list[int], NoDecode] = []
     daily_token_budget: int = Field(default=200_000, ge=0)
+    daily_token_budget_total: int = Field(default=0, ge=0)
+    user_requests_per_minute: int = Field(default=6, ge=0)
+    openai_price_input: float | None = Field(default=None, ge=0)
+    openai_price_output: float | None = Field(default=None, ge=0)
     max_input_chars: int = Field(default=30_000, ge=200)
     webhook_url: AnyHttpUrl | None = None
     webhook_secret: SecretStr | None = None
@@ -118,7 +138,10 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=2_000_000, ge=10_000)
     fetch_timeout: float = Field(default=15.0, gt=0)
     digest_max_stories: int = Field(default=10, ge=1, le=50)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "0.0.0.0"  # noqa: S104 - Prometheus scrapes from another machine
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     @classmethod
     def settings_customise_sources(
@@ -140,7 +163,7 @@ class Settings(BaseSettings):
             return value.strip() or None
         return value
 
-    @field_validator("allowed_user_ids", "admin_user_ids", mode="before")
+    @field_validator("allowed_user_ids", "admin_user_ids", "allowed_channel_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         return _id_list(value)
@@ -149,6 +172,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod
@@ -207,6 +235,23 @@ class Settings(BaseSettings):
     def cache_ttl_seconds(self) -> int:
         """How long analyses and article data are kept, in seconds."""
         return int(self.cache_ttl_days * 86_400)
+
+    @property
+    def prices(self) -> tuple[float, float] | None:
+        """US dollars per million input and output tokens: the settings, else the known model's; None if unknown."""
+        known = KNOWN_PRICES.get(_longest_prefix(self.openai_model, KNOWN_PRICES))
+        price_in = self.openai_price_input if self.openai_price_input is not None else (known or (None, None))[0]
+        price_out = self.openai_price_output if self.openai_price_output is not None else (known or (None, None))[1]
+        if price_in is None or price_out is None:
+            return None
+        return price_in, price_out
+
+    @property
+    def pseudonym_secret(self) -> bytes:
+        """The key of users' pseudonyms (bot.metrics.pseudonym): derived from the bot's token, so every
+        replica agrees and nobody without the token can tell whose counter is whose."""
+        token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+        return hashlib.sha256(b"naba-pseudonym:" + token.encode()).digest()
 
     @property
     def zone(self) -> ZoneInfo:

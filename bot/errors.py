@@ -95,10 +95,36 @@ class ContextTooSmall(LLMError):
         self.limit = limit
 
 
-class BudgetExceeded(NabaError):
+class Refused(NabaError):
+    """A request refused before any model call (a budget or the request rate); `silent`: tell nobody."""
+
+    def __init__(self, message: str = "", *, silent: bool = False, **params: object) -> None:
+        super().__init__(message, **params)
+        self.silent = silent
+
+
+class BudgetExceeded(Refused):
     """The user has used today's token budget."""
 
     key = "error_budget"
+
+
+class TotalBudgetExceeded(Refused):
+    """The bot has used today's token budget (DAILY_TOKEN_BUDGET_TOTAL) for everyone."""
+
+    key = "error_total_budget"
+
+
+class RequestsTooFast(Refused):
+    """More model-costing requests in a minute than USER_REQUESTS_PER_MINUTE."""
+
+    key = "error_rate"
+
+
+class FailedRecently(LLMError):
+    """The article's analysis failed a few minutes ago; it is not tried again yet."""
+
+    key = "error_failed_recently"
 
 
 class DeliveryFailed(NabaError):

@@ -211,3 +211,32 @@ class Subscription(BaseModel):
     timezone: str = "UTC"
     lang: Lang = "ar"
     group: bool = False
+
+
+class DayStats(BaseModel):
+    """One UTC day's figures for /stats (summed over every replica)."""
+
+    day: str  # YYYY-MM-DD
+    active_users: int = 0
+    briefs: int = 0
+    articles: int = 0  # analysed by the model (a cache miss that was answered)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    budget_refusals: int = 0
+    rate_refusals: int = 0
+    digests_sent: int = 0
+    digests_failed: int = 0
+    errors: dict[str, int] = Field(default_factory=dict)  # by kind (the catalogue key the user saw)
+
+
+class StatsReport(BaseModel):
+    """What /stats shows: the last days (oldest first, today last) and the state of things now."""
+
+    days: list[DayStats]
+    subscribers: int = 0
+    redis_memory_bytes: int | None = None  # None when Redis does not answer
+    model: str = ""
+    prices: tuple[float, float] | None = None  # US dollars per million input, output tokens

@@ -167,6 +167,9 @@ async def run_bot(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[R
             await application.post_shutdown(application)  # type: ignore[misc]
 
 
+APPROVED_CHANNELS = (-1002222222222, -1003333333333, -1004444444444)
+
+
 @pytest.fixture
 def bot_settings(settings_factory, telegram: FakeTelegram):  # type: ignore[no-untyped-def]
     """Settings for a bot aimed at the fake Bot API (overrides as keyword arguments)."""
@@ -176,6 +179,8 @@ def bot_settings(settings_factory, telegram: FakeTelegram):  # type: ignore[no-u
             "telegram_bot_token": telegram.token,
             "telegram_base_url": telegram.base_url,
             "allow_private_urls": True,
+            # The channels the tests post in are the operator's own (a stranger's channel uses another id).
+            "allowed_channel_ids": ",".join(str(c) for c in APPROVED_CHANNELS),
         }
         values.update(overrides)
         return settings_factory(**values)  # type: ignore[no-any-return]

@@ -316,12 +316,20 @@ async def test_html_and_injection_inside_an_article_are_content(
 async def test_model_down_gets_a_clear_message(
     bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
 ) -> None:
+    bot.services.pipeline.failed_seconds = 0.5
     fake_openai.enqueue(*[Reply.error(503, "overloaded", retry_after=0.01)] * 2)
     telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
     [reply] = await replies(telegram, USER)
     assert reply.text == "The language model is not answering right now. Please try again in a few minutes."
+    calls = fake_openai.calls
+    # Sent again at once: the failure is remembered, and the model is not asked again.
     telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
     messages = await replies(telegram, USER, 2)
+    assert messages[-1].text == "This article could not be analysed a moment ago. Try again in a few minutes."
+    assert fake_openai.calls == calls
+    await asyncio.sleep(0.55)  # a few minutes later (FAILED_SECONDS, shortened here)
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+    messages = await replies(telegram, USER, 3)
     assert "Amman hosts" in messages[-1].text
 
 
@@ -399,6 +407,8 @@ async def test_forget_deletes_what_is_kept(
     telegram.send_command(USER, "lang", "en")
     telegram.send_text(USER, WATER, forward_origin=CHANNEL)
     await replies(telegram, USER, 2)
+    telegram.send_text(2002, BANK, forward_origin=CHANNEL)  # another reader's article
+    await replies(telegram, 2002)
     telegram.send_command(USER, "subscribe", "08:00")
     await replies(telegram, USER, 3)
     telegram.send_command(USER, "forget")
@@ -409,9 +419,12 @@ async def test_forget_deletes_what_is_kept(
         left = [k.decode() for k in client.keys("naba:*")]
     finally:
         client.close()
-    # No key of that user or chat is left but the token counters (accounting, no content; they expire).
-    assert [k for k in left if f":{USER}" in k] == [k for k in left if k.startswith("naba:usage:") and f":{USER}" in k]
-    assert any(k.startswith("naba:analysis:") for k in left)  # the shared cache stays
+    # No key names that user or chat (the counters use a pseudonym), and only the other reader's
+    # article is left with its analysis: WATER was USER's alone.
+    assert [k for k in left if str(USER) in k] == []
+    namespace = bot.services.analyser.cache_namespace
+    bank, water = (bot.services.pipeline.prepare(t).id for t in (BANK, WATER))
+    assert f"naba:analysis:{namespace}:{bank}" in left and f"naba:analysis:{namespace}:{water}" not in left
     telegram.send_text(USER, "ما هذا؟")  # the chat's latest article is forgotten too
     messages = await replies(telegram, USER, 5)
     assert "أرسل إليّ خبراً أولاً" in messages[-1].text  # and the language choice is back to Telegram's

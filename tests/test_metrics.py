@@ -208,3 +208,26 @@ async def test_the_tally_waits_for_redis(settings_factory, redis_url: str) -> No
         assert take_tally() == {}
     finally:
         await up.close()
+
+
+async def test_429s_from_telegram_and_the_model_are_counted(bot_settings, telegram: FakeTelegram, fake_openai) -> None:  # type: ignore[no-untyped-def]
+    from tests.articles import WATER
+    from tests.fakes.openai_api import Reply
+    from tests.test_bot import CHANNEL
+
+    settings = _metrics_settings(bot_settings)
+    async with run_bot(settings, telegram):
+
+        async def received(server: str) -> float:
+            text = (await _get(settings, "/metrics")).text
+            match = re.search(rf'^naba_429_received_total{{server="{server}"}} (\S+)$', text, re.MULTILINE)
+            return float(match.group(1)) if match else 0.0
+
+        before = {server: await received(server) for server in ("telegram", "model")}
+        telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        fake_openai.enqueue(Reply.error(429, "slow down", retry_after=0.01))
+        telegram.send_text(USER, WATER, forward_origin=CHANNEL)
+        [brief] = await replies(telegram, USER)
+        assert "الأردن" in brief.text  # both were retried, and the reader got the brief
+        assert await received("telegram") == before["telegram"] + 1
+        assert await received("model") == before["model"] + 1

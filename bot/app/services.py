@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.pipeline.fetch import Fetcher
     from bot.pipeline.intake import Intake
     from bot.pipeline.qa import QuestionAnswering
+    from bot.policy import Policy
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Services:
     qa: QuestionAnswering
     digests: Digests
     clock: Clock
+    policy: Policy
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -73,11 +75,13 @@ class Services:
         from bot.pipeline.fetch import Fetcher
         from bot.pipeline.intake import Intake
         from bot.pipeline.qa import QuestionAnswering
+        from bot.policy import Policy
 
         core = await Core.open(settings)
         store, chat, pipeline = core.store, core.chat, core.pipeline
         fetcher = Fetcher(settings)
         clock = Clock()
+        policy = Policy(settings, store, clock)
         return cls(
             settings=settings,
             store=store,
@@ -87,8 +91,9 @@ class Services:
             fetcher=fetcher,
             intake=Intake(store, pipeline, fetcher, clock),
             qa=QuestionAnswering(store, Answerer(chat, settings), pipeline),
-            digests=Digests(settings, store, pipeline, clock),
+            digests=Digests(settings, store, pipeline, clock, payer=lambda: policy.payer(None)),
             clock=clock,
+            policy=policy,
         )
 
     def warm_up(self) -> None:

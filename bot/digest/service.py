@@ -10,15 +10,18 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from bot import metrics
 from bot.clock import Clock
 from bot.config import Settings
 from bot.digest.compose import Item, Story, StoryIndex, rank
 from bot.digest.schedule import local_day, next_due, parse_subscribe_args
-from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed, NabaError
-from bot.models import Article, Lang, Subscription
+from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed, FailedRecently, NabaError
+from bot.llm.spend import FREE, Spender
+from bot.models import Article, Lang, Source, Subscription
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
 from bot.store.base import Entry
+from bot.store.digests import CHANNEL_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ PURGE_EVERY = 500  # compositions between two sweeps of the expired ones
 # ChatMoved or DeliveryFailed).
 Render = Callable[[Subscription, list[Story], str], Awaitable[list[str]]]
 Send = Callable[[int, str], Awaitable[None]]
+# Whether a subscriber may still receive digests (ALLOWED_USER_IDS, see bot.policy).
+Allowed = Callable[[Subscription], bool]
 
 
 @dataclass
@@ -60,8 +65,16 @@ class Digests:
     and the channels' index stay the same (`compositions` counts the real ones).
     """
 
-    def __init__(self, settings: Settings, store: Store, pipeline: ArticlePipeline, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        pipeline: ArticlePipeline,
+        clock: Clock,
+        payer: Callable[[], Spender] = lambda: FREE,
+    ) -> None:
         self.settings = settings
+        self.payer = payer  # who pays for analysing a channel's post (the bot: the day's total cap)
         self.store = store
         self.pipeline = pipeline
         self.max_stories = settings.digest_max_stories
@@ -210,7 +223,9 @@ class Digests:
 
         async def analyse() -> None:
             try:
-                await self.pipeline.brief(article)
+                await self.analyse_post(article)
+            except FailedRecently:
+                pass  # it failed minutes ago (and was logged then): a later run tries again
             except NabaError as exc:
                 log.warning("could not analyse channel post %s for the digest: %s", article.id[:12], exc)
             finally:
@@ -220,8 +235,41 @@ class Digests:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def run_due(self, render: Render, send: Send, now: datetime | None = None) -> int:
-        """Send every digest that is due; returns how many were sent. Safe to run on several replicas."""
+    async def take_post(self, chat_id: int, message_id: int, text: str, source: Source, *, edited: bool) -> None:
+        """Keep an approved channel's post for the digests (two days) and analyse it once, at the bot's cost.
+
+        An edited post replaces the version kept, so a corrected figure is what digests show. A post
+        too short or too long to be an article is let go; a failed analysis is tried again later.
+        """
+        try:
+            article = self.pipeline.prepare(text, source)
+        except NabaError:
+            return
+        if edited:
+            earlier = await self.store.article_of_message(chat_id, message_id)
+            if earlier == article.id:
+                return  # nothing but decoration changed
+            if earlier:
+                await self.store.remove_channel_article(earlier, source)
+        await self.store.put_article(article, ttl=CHANNEL_WINDOW)
+        await self.store.add_channel_article(article.id, source, self.clock.time())
+        await self.store.link_message(chat_id, message_id, article.id)
+        try:
+            await self.analyse_post(article)
+        except NabaError as exc:
+            log.warning("channel post %s not analysed yet (%s); a digest will try again", article.id[:12], exc)
+
+    async def analyse_post(self, article: Article) -> None:
+        """Analyse a channel's post for the digests (kept as long as they need it), at the bot's cost."""
+        await self.pipeline.brief(article, spender=self.payer(), ttl=CHANNEL_WINDOW)
+
+    async def run_due(
+        self, render: Render, send: Send, now: datetime | None = None, *, allowed: Allowed | None = None
+    ) -> int:
+        """Send every digest that is due; returns how many were sent. Safe to run on several replicas.
+
+        A subscriber `allowed` refuses is skipped (and rescheduled): no digest, the subscription kept.
+        """
         if self._running.locked():
             return 0  # the previous run is still sending
         async with self._running:
@@ -241,7 +289,7 @@ class Digests:
 
                 async def one(chat_id: int, due_at: float, index: StoryIndex = channel) -> bool:
                     async with gate:
-                        return await self._send_one(chat_id, due_at, now, index, render, send)
+                        return await self._send_one(chat_id, due_at, now, index, render, send, allowed)
 
                 results = await asyncio.gather(*(one(chat, at) for chat, at in due), return_exceptions=True)
                 for result in results:
@@ -251,11 +299,22 @@ class Digests:
             return sent
 
     async def _send_one(
-        self, chat_id: int, due_at: float, now: datetime, channel: StoryIndex, render: Render, send: Send
+        self,
+        chat_id: int,
+        due_at: float,
+        now: datetime,
+        channel: StoryIndex,
+        render: Render,
+        send: Send,
+        allowed: Allowed | None,
     ) -> bool:
         subscription = await self.store.get_subscription(chat_id)
         if subscription is None:
             await self.store.delete_subscription(chat_id)
+            return False
+        if allowed is not None and not allowed(subscription):
+            log.info("chat %s is no longer allowed to use the bot: no digest", chat_id)
+            await self.store.reschedule(chat_id, next_due(subscription.time, subscription.timezone, now).timestamp())
             return False
         due = datetime.fromtimestamp(due_at, UTC)
         day = local_day(due, subscription.timezone)
@@ -276,11 +335,17 @@ class Digests:
             if outbox[0]:
                 chat_id = await self._deliver(chat_id, day, *outbox, send)
                 delivered = True
+                metrics.DIGESTS.labels(result="sent").inc()
+                metrics.record(metrics.Event.DIGEST_SENT)
         except ChatUnreachable:
             log.info("chat %s blocked the bot or is gone: its subscription ends", chat_id)
+            metrics.DIGESTS.labels(result="failed").inc()
+            metrics.record(metrics.Event.DIGEST_FAILED)
             await self.store.delete_subscription(chat_id)
             return False
         except DeliveryFailed as exc:
+            metrics.DIGESTS.labels(result="failed").inc()
+            metrics.record(metrics.Event.DIGEST_FAILED)
             if exc.retry:
                 await self.store.release_digest(chat_id, day)  # the next run goes on where this one stopped
                 return False

@@ -13,15 +13,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import articles, callbacks, commands, digest, io
+from bot.handlers import articles, callbacks, commands, digest, io, observe
 
 
 def register(application: Application) -> None:
     """Add every handler to the application."""
+    application.add_handler(TypeHandler(Update, observe.on_update), group=-3)
     # An edited message or command was answered when it was new: edits are not handled again. (A
     # channel's edited post is read again: a corrected figure must reach the digests.)
     edited = filters.UpdateType.EDITED & ~filters.UpdateType.EDITED_CHANNEL_POST
     application.add_handler(MessageHandler(edited, commands.on_edit), group=-2)
+    # Before the access check: who added the bot to a chat decides whether it stays (bot.policy).
+    application.add_handler(ChatMemberHandler(digest.on_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=-2)
     application.add_handler(TypeHandler(Update, commands.check_allowed), group=-1)
     for name, callback in (
         ("start", commands.on_start),
@@ -32,11 +35,11 @@ def register(application: Application) -> None:
         ("subscribe", digest.on_subscribe),
         ("unsubscribe", digest.on_unsubscribe),
         ("digest", digest.on_digest),
+        ("stats", commands.on_stats),
     ):
         application.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
     application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, digest.on_channel_post))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, digest.on_migrated))
-    application.add_handler(ChatMemberHandler(digest.on_bot_removed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(CallbackQueryHandler(callbacks.on_language_button, pattern=rf"^{io.CALLBACK_LANG}:"))
     application.add_handler(CallbackQueryHandler(callbacks.on_ask_button, pattern=rf"^{io.CALLBACK_ASK}$"))
     application.add_handler(CallbackQueryHandler(callbacks.on_other_button))

@@ -79,6 +79,7 @@ async def brief(
     """Analyse (or fetch and analyse) and reply with the brief and its buttons (errors: see Reply.settled)."""
     services = context.bot_data.services
     user_id = reply.message.from_user.id if reply.message.from_user else None
+    spender = services.policy.payer(user_id)
     intake = services.intake
     article = None if link else intake.prepare(text, source)
     result: Brief | None = await intake.cached(article) if article else None
@@ -86,9 +87,9 @@ async def brief(
         # Show the placeholder while the work goes on, not before it starts.
         async with reply.working_meanwhile():
             if article is None:
-                result = await intake.brief_link(text, user_id=user_id)
+                result = await intake.brief_link(text, spender=spender)
             else:
-                result = await intake.brief_article(article, user_id=user_id)
+                result = await intake.brief_article(article, spender=spender)
     lang = reply.lang
     sent = await reply.show(render_brief(result.analysis, result.article, lang), keyboard=io.brief_keyboard(lang))
     await intake.remember(reply.message.chat_id, post_ids, [m.message_id for m in sent], result)
@@ -100,10 +101,11 @@ async def answer(
     """Answer a follow-up question about an article, from the article only (in place of `reply`'s placeholder)."""
     services = context.bot_data.services
     reply = reply or io.Reply(context, message, lang)
+    user_id = message.from_user.id if message.from_user else None
     try:
         async with io.typing(context, message.chat_id):
             result = await services.qa.ask(
-                message.chat_id, article_id, question, lang, user_id=message.from_user.id if message.from_user else None
+                message.chat_id, article_id, question, lang, user_id, spender=services.policy.payer(user_id)
             )
     except NabaError as exc:
         await reply.fail(exc)

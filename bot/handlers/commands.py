@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot import metrics
 from bot.handlers import io
 from bot.handlers.context import Context
 from bot.models import Lang
+from bot.policy.report import stats_report
 from bot.render.catalogue import t
+from bot.render.chart import tokens_chart
 from bot.render.replies import notice
+from bot.render.stats import render_stats
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +62,12 @@ async def on_lang(update: Update, context: Context) -> None:
     if lang is None:
         await io.Reply(context, message, await io.language(update, context)).notice("lang_usage")
         return
-    await context.bot_data.services.store.set_language(user.id, lang)
+    if not await io.may_manage(update, context):
+        await io.Reply(context, message, await io.language(update, context)).notice("admins_only_group")
+        return
+    # In a group the choice is the group's (its admins'); in a private chat, the user's.
+    private = message.chat.type == ChatType.PRIVATE
+    await context.bot_data.services.store.set_language(user.id if private else message.chat_id, lang)
     await io.Reply(context, message, lang).notice("lang_set")
 
 
@@ -67,16 +78,37 @@ async def on_forget(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     lang = await io.language(update, context)
+    if not await io.may_manage(update, context):
+        await io.Reply(context, message, lang).notice("admins_only_group")
+        return
     await context.bot_data.services.store.forget_chat(message.chat_id, user.id)
     context.bot_data.services.digests.forget(message.chat_id)
     await io.Reply(context, message, lang).notice("forgotten")
 
 
+async def on_stats(update: Update, context: Context) -> None:
+    """/stats (admins only; anyone else gets the unknown-command reply): the figures, and a chart of tokens."""
+    message, user = update.effective_message, update.effective_user
+    services = context.bot_data.services
+    if message is None:
+        return
+    if not services.policy.is_admin(user.id if user else None):
+        await on_unknown_command(update, context)
+        return
+    lang = await io.language(update, context)
+    report = await stats_report(services.settings, services.store)
+    await io.send(context, message.chat_id, render_stats(report, lang), reply_to=message.message_id)
+    chart = await asyncio.to_thread(tokens_chart, report, lang)  # matplotlib takes a while: not on the loop
+    if chart is not None:
+        await context.bot.send_photo(message.chat_id, chart, caption=t(lang, "stats_chart_caption"))
+
+
 async def check_allowed(update: Update, context: Context) -> None:
     """With ALLOWED_USER_IDS set, everyone else gets one short refusal and nothing else happens."""
-    allowed = context.bot_data.services.settings.allowed_user_ids
     user = update.effective_user
-    if not allowed or update.channel_post or update.edited_channel_post or (user is not None and user.id in allowed):
+    if update.channel_post or update.edited_channel_post:
+        return  # channels are approved on their own terms (see on_channel_post)
+    if context.bot_data.services.policy.may_use(user.id if user else None):
         return
     lang = await io.language(update, context)
     if update.callback_query is not None:  # a button: answered with the refusal, nothing in the chat
@@ -96,6 +128,7 @@ async def on_error(update: object, context: Context) -> None:
     """Log the error once with its traceback and the update id; tell the user briefly (once); go on."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error while handling update %s", update_id, exc_info=context.error)
+    metrics.record_error(f"unexpected:{type(context.error).__name__}")
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type == "channel":
         return  # nobody to tell (and never post an apology into a channel)
     if update.callback_query is not None:  # a button: answered (if it was not yet), never a message in the chat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import ChatMember, Update
@@ -10,28 +11,16 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.digest.compose import Story
 from bot.digest.schedule import ScheduleError, local_day
-from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed, NabaError
+from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed
 from bot.handlers import io
 from bot.handlers.context import Context
 from bot.models import Source, Subscription
+from bot.policy import Membership
 from bot.render.digest import render_digest
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 20  # how often due digests are looked for: a digest leaves within this of its minute
-
-
-async def _may_manage(update: Update, context: Context) -> bool:
-    """In groups only admins (or the group itself, posting anonymously) manage the digest."""
-    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
-    if chat is None or chat.type == ChatType.PRIVATE:
-        return True
-    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return True  # an anonymous admin
-    if user is None:
-        return False
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 async def on_subscribe(update: Update, context: Context) -> None:
@@ -41,7 +30,7 @@ async def on_subscribe(update: Update, context: Context) -> None:
         return
     lang = await io.language(update, context)
     reply = io.Reply(context, message, lang)
-    if not await _may_manage(update, context):
+    if not await io.may_manage(update, context):
         await reply.notice("admins_only")
         return
     try:
@@ -61,7 +50,7 @@ async def on_unsubscribe(update: Update, context: Context) -> None:
     if message is None or chat is None:
         return
     reply = io.Reply(context, message, await io.language(update, context))
-    if not await _may_manage(update, context):
+    if not await io.may_manage(update, context):
         await reply.notice("admins_only")
         return
     stopped = await context.bot_data.services.digests.unsubscribe(chat.id)
@@ -86,41 +75,45 @@ async def on_digest(update: Update, context: Context) -> None:
 
 
 async def on_channel_post(update: Update, context: Context) -> None:
-    """A post in a channel the bot is a member of: kept (and analysed once) for everyone's digest.
+    """A post in an approved channel (see Policy.channel_approved): kept, and analysed once, for the digests.
 
-    An edited post replaces the version the bot kept, so a corrected figure is what digests show.
+    Any other channel's post is ignored: nothing stored, no model call. An edited post replaces the
+    version the bot kept, so a corrected figure is what digests show.
     """
     post = update.channel_post or update.edited_channel_post
     if post is None or not (post.text or post.caption):
         return
     services = context.bot_data.services
+    if not await services.policy.channel_approved(post.chat_id):
+        return
     source = Source(kind="channel", name=post.chat.title or post.chat.username)
-    try:
-        article = services.pipeline.prepare(post.text or post.caption or "", source)
-    except NabaError:
-        return  # too short or too long to be an article
-    if update.edited_channel_post is not None:
-        earlier = await services.store.article_of_message(post.chat_id, post.message_id)
-        if earlier == article.id:
-            return  # nothing but decoration changed
-        if earlier:
-            await services.store.remove_channel_article(earlier, source)
-    await services.store.put_article(article)
-    await services.store.add_channel_article(article.id, source, services.clock.time())
-    await services.store.link_message(post.chat_id, post.message_id, article.id)
-    try:
-        await services.pipeline.brief(article)
-    except NabaError as exc:
-        log.warning("channel post %s not analysed yet (%s); a digest will try again", article.id[:12], exc)
+    edited = update.edited_channel_post is not None
+    await services.digests.take_post(
+        post.chat_id, post.message_id, post.text or post.caption or "", source, edited=edited
+    )
 
 
-async def on_bot_removed(update: Update, context: Context) -> None:
-    """The user blocked the bot, or it was removed from a group: stop that chat's digest."""
+async def on_membership(update: Update, context: Context) -> None:
+    """The bot was added to a chat (stay, approve a channel, or leave: see Policy.joined), or left one
+    (the user blocked it, or it was removed): then that chat's digest stops."""
     change = update.my_chat_member
     if change is None:
         return
+    services = context.bot_data.services
+    chat_id = change.chat.id
     if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
-        await context.bot_data.services.digests.unsubscribe(change.chat.id)
+        await services.digests.unsubscribe(chat_id)
+        await services.policy.left(chat_id)
+        return
+    was_in = change.old_chat_member.status not in (ChatMember.BANNED, ChatMember.LEFT)
+    if was_in or change.chat.type == ChatType.PRIVATE:
+        return  # promoted or restricted, or a private chat: nothing to decide
+    by = change.from_user.id if change.from_user else None
+    decision = await services.policy.joined(chat_id, channel=change.chat.type == ChatType.CHANNEL, by=by)
+    if decision is Membership.LEAVE:
+        with contextlib.suppress(TelegramError):
+            await context.bot.leave_chat(chat_id)
+        await services.policy.left(chat_id)
 
 
 async def on_migrated(update: Update, context: Context) -> None:
@@ -157,6 +150,7 @@ async def tick(context: Context) -> None:
         except TelegramError as exc:
             raise DeliveryFailed(str(exc), retry=False) from exc
 
-    sent = await context.bot_data.services.digests.run_due(render, send)
+    services = context.bot_data.services
+    sent = await services.digests.run_due(render, send, allowed=services.policy.may_receive_digest)
     if sent:
         log.info("sent %d digests", sent)

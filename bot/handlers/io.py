@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from telegram import (
+    ChatMember,
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -20,10 +21,11 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.errors import NabaError
+from bot import metrics
+from bot.errors import NabaError, Refused
 from bot.handlers.context import Context
 from bot.models import Lang, Source
 from bot.pipeline.intake import Part
@@ -40,9 +42,14 @@ USER_TOLD = "naba: the user was told about this error"
 
 
 async def language(update: Update, context: Context) -> Lang:
-    """The reply language: the user's /lang choice, else their Telegram language, else DEFAULT_LANGUAGE."""
-    user = update.effective_user
+    """The reply language: in a group the group's /lang choice; else the user's /lang choice, else their
+    Telegram language, else DEFAULT_LANGUAGE."""
+    user, chat = update.effective_user, update.effective_chat
     services = context.bot_data.services
+    if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        chosen = await services.store.get_language(chat.id)
+        if chosen:
+            return chosen
     if user is not None:
         chosen = await services.store.get_language(user.id)
         if chosen:
@@ -53,6 +60,19 @@ async def language(update: Update, context: Context) -> Lang:
         if code.startswith("en"):
             return "en"
     return services.settings.default_language
+
+
+async def may_manage(update: Update, context: Context) -> bool:
+    """In a group, only its admins (or the group itself, posting anonymously) change its settings or data."""
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+        return True  # an anonymous admin
+    if user is None:
+        return False
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 def source_of(message: Message) -> Source:
@@ -233,8 +253,19 @@ class Reply:
         await self.show(notice(self.lang, key, **params))
 
     async def fail(self, error: NabaError) -> None:
-        """Tell the user, in their language, what went wrong."""
+        """Tell the user, in their language, what went wrong (a refusal already told this minute: nothing)."""
+        metrics.record_error(error.key)
+        if isinstance(error, Refused) and error.silent:
+            await self.withdraw()
+            return
         await self.show(error_notice(self.lang, error.key, error.params))
+
+    async def withdraw(self) -> None:
+        """Take the placeholder away (there is nothing to say)."""
+        placeholder, self.placeholder = self.placeholder, None
+        if placeholder is not None:
+            with contextlib.suppress(TelegramError):
+                await placeholder.delete()
 
     @contextlib.asynccontextmanager
     async def settled(self) -> AsyncIterator[None]:

@@ -36,5 +36,6 @@ async def on_update(update: Update, context: Context) -> None:
     UPDATES.labels(kind=kind_of(update)).inc()
     LAST_UPDATE.set(time.time())
     user = update.effective_user
-    if user is not None and not user.is_bot:
-        record_user(user.id, context.bot_data.services.settings.pseudonym_secret)
+    services = context.bot_data.services
+    if user is not None and not user.is_bot and services.policy.may_use(user.id):  # refused ones are not users
+        record_user(user.id, services.settings.pseudonym_secret)

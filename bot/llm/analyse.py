@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.errors import ContextTooSmall
 from bot.llm.client import ChatClient, Completion, ContextExceeded, OutputTruncated, schema_json
 from bot.llm.prompts import Prompt, load_prompt
+from bot.llm.spend import FREE, Spender
 from bot.llm.tokens import TokenCounter, split_to_budget
 from bot.models import Analysis, Headline, Usage
 
@@ -25,6 +26,8 @@ T = TypeVar("T")
 MIN_ARTICLE_TOKENS = 64  # below this a context window is too small to analyse anything useful
 MAX_RESPLITS = 5
 PART_CONCURRENCY = 3
+MERGE_OUTPUT_TOKENS = 600
+MERGE_PROMPT_PER_PART = 400  # a part's headline and summary in both languages, as the merge prompt holds them
 
 
 @dataclass
@@ -70,8 +73,33 @@ class Analyser:
         context = context or self.context_tokens
         return context - self.overhead - self.output_reserve(context)
 
-    async def analyse(self, article: str) -> AnalysisResult:
-        """Analyse the article, splitting it when it does not fit, and merge the parts."""
+    def estimate(self, article: str) -> int:
+        """The most one analysis of `article` should cost: its prompts (counted) and their output caps."""
+        context = self.context_tokens
+        tokens = self.counter.count(article)
+        parts = max(1, -(-tokens // max(self.article_budget(context), MIN_ARTICLE_TOKENS)))
+        total = tokens + parts * (self.overhead + self.output_reserve(context))
+        if parts > 1:
+            total += self.counter.count_messages(self.merge_prompt.render(parts="")) + MERGE_OUTPUT_TOKENS
+            total += parts * MERGE_PROMPT_PER_PART
+        return total
+
+    async def analyse(self, article: str, spender: Spender = FREE) -> AnalysisResult:
+        """Analyse the article, splitting it when it does not fit, and merge the parts.
+
+        The estimate is reserved with `spender` before the first call (which may refuse it) and
+        settled with the real usage after the last (with nothing when the analysis failed).
+        """
+        await spender.reserve(self.estimate(article))
+        try:
+            result = await self._analyse(article)
+        except BaseException:
+            await spender.settle(Usage())
+            raise
+        await spender.settle(result.usage)
+        return result
+
+    async def _analyse(self, article: str) -> AnalysisResult:
         context = self.context_tokens
         budget = self.article_budget(context)
         usage = Usage()
@@ -127,7 +155,7 @@ class Analyser:
             f"summary (ar): {a.summary.ar}\nsummary (en): {a.summary.en}"
             for i, a in enumerate(analyses, 1)
         )
-        result = await self.client.parse(self.merge_prompt.render(parts=parts), Headline, 600)
+        result = await self.client.parse(self.merge_prompt.render(parts=parts), Headline, MERGE_OUTPUT_TOKENS)
         language = Counter(a.language for a in analyses).most_common(1)[0][0]
         merged = Analysis(
             headline=result.value.headline,

@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.errors import ContextTooSmall
 from bot.llm.client import ChatClient, ContextExceeded, schema_json
 from bot.llm.prompts import load_prompt
+from bot.llm.spend import FREE, Spender
 from bot.llm.tokens import TokenCounter
 from bot.models import Answer, Lang, Turn, Usage
 
@@ -32,9 +33,17 @@ class Answerer:
         return self.client.context_tokens
 
     async def answer(
-        self, article: str, brief: str, history: list[Turn], question: str, lang: Lang, *, retried: bool = False
+        self,
+        article: str,
+        brief: str,
+        history: list[Turn],
+        question: str,
+        lang: Lang,
+        *,
+        spender: Spender = FREE,
+        retried: bool = False,
     ) -> tuple[Answer, Usage]:
-        """The model's answer, grounded by the caller."""
+        """The model's answer, grounded by the caller; its prompt and output cap are reserved with `spender`."""
         fixed = self.counter.count_messages(
             self.prompt.render(article="", brief=brief, history="", question=question, language=LANGUAGE_NAMES[lang])
         ) + self.counter.count(schema_json(Answer))
@@ -49,14 +58,20 @@ class Answerer:
             question=question,
             language=LANGUAGE_NAMES[lang],
         )
+        await spender.reserve(self.counter.count_messages(messages) + ANSWER_TOKENS)
         try:
             result = await self.client.parse(messages, Answer, ANSWER_TOKENS)
         except ContextExceeded as exc:
+            await spender.settle(Usage())
             # A server smaller than configured: learn its window and try once more within it.
             self.client.learn_context(exc.limit or int(self.window * 0.6))
             if retried or self.window <= fixed + ANSWER_TOKENS + 64:
                 raise ContextTooSmall("the model's context window is too small", limit=self.window) from exc
-            return await self.answer(article, brief, history, question, lang, retried=True)
+            return await self.answer(article, brief, history, question, lang, spender=spender, retried=True)
+        except BaseException:
+            await spender.settle(Usage())
+            raise
+        await spender.settle(result.usage)
         return result.value, result.usage
 
     def fit_history(self, history: list[Turn], budget: int) -> str:

@@ -12,11 +12,13 @@ import asyncio
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pydantic
 
+from bot import metrics
 from bot.config import Settings
 from bot.errors import (
     LLMAuthError,
@@ -29,6 +31,7 @@ from bot.errors import (
 from bot.models import Usage
 
 if TYPE_CHECKING:
+    import httpx
     import openai
     from openai import AsyncOpenAI
 
@@ -103,9 +106,11 @@ class ChatClient:
     def _client(self) -> AsyncOpenAI:
         """The SDK client, made (and the SDK imported) on first use."""
         if self._sdk is None:
-            from openai import AsyncOpenAI
+            from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
-            self._sdk = AsyncOpenAI(**self._options)
+            # Every 429 is counted, also those the SDK retries by itself.
+            http = DefaultAsyncHttpxClient(event_hooks={"response": [_count_429]})
+            self._sdk = AsyncOpenAI(**self._options, http_client=http)
         return self._sdk
 
     def warm_up(self) -> None:
@@ -127,8 +132,10 @@ class ChatClient:
         """Send one chat request with `schema` as strict structured output; return the validated object."""
         import openai
 
+        started: float | None = None
         try:
             async with self._gate, asyncio.timeout(self.total_timeout):  # the wait for a turn is not timed
+                started = time.perf_counter()
                 completion = await self._client.chat.completions.parse(
                     model=self.model,
                     messages=messages,  # type: ignore[arg-type]
@@ -136,15 +143,19 @@ class ChatClient:
                     max_completion_tokens=max_output_tokens,
                 )
         except TimeoutError as exc:
-            raise LLMUnavailable(f"the model endpoint did not answer within {self.total_timeout:.0f} s") from exc
+            late = LLMUnavailable(f"the model endpoint did not answer within {self.total_timeout:.0f} s")
+            raise _failed(late) from exc
         except openai.LengthFinishReasonError as exc:
-            raise OutputTruncated("the model's answer was cut off at the output limit") from exc
+            raise _failed(OutputTruncated("the model's answer was cut off at the output limit")) from exc
         except openai.ContentFilterFinishReasonError as exc:
-            raise LLMRefused("the endpoint's content filter stopped the answer") from exc
+            raise _failed(LLMRefused("the endpoint's content filter stopped the answer")) from exc
         except (pydantic.ValidationError, json.JSONDecodeError, ValueError) as exc:
-            raise LLMBadOutput(f"the model's answer did not match the {schema.__name__} schema") from exc
+            raise _failed(LLMBadOutput(f"the model's answer did not match the {schema.__name__} schema")) from exc
         except openai.OpenAIError as exc:
-            raise _translate(exc) from exc
+            raise _failed(_translate(exc)) from exc
+        finally:
+            if started is not None:
+                metrics.MODEL_SECONDS.observe(time.perf_counter() - started)
         choice = completion.choices[0]
         usage = Usage(calls=1)
         if completion.usage is not None:
@@ -153,11 +164,35 @@ class ChatClient:
                 completion_tokens=completion.usage.completion_tokens,
                 calls=1,
             )
+        _count(usage)
         if choice.message.refusal:
             raise LLMRefused(f"the model refused: {choice.message.refusal[:200]}")
         if choice.message.parsed is None:
             raise LLMBadOutput("the model returned no content")
         return Completion(choice.message.parsed, usage)
+
+
+def _failed(error: LLMError) -> LLMError:
+    """Count a call that brought no answer."""
+    metrics.MODEL_CALLS.labels(outcome="error").inc()
+    metrics.record(metrics.Event.MODEL_CALL)
+    return error
+
+
+def _count(usage: Usage) -> None:
+    """Count a call that was answered, and its tokens."""
+    metrics.MODEL_CALLS.labels(outcome="ok").inc()
+    metrics.TOKENS.labels(direction="input").inc(usage.prompt_tokens)
+    metrics.TOKENS.labels(direction="output").inc(usage.completion_tokens)
+    metrics.record(metrics.Event.MODEL_CALL)
+    metrics.record(metrics.Event.PROMPT_TOKENS, usage.prompt_tokens)
+    metrics.record(metrics.Event.COMPLETION_TOKENS, usage.completion_tokens)
+
+
+async def _count_429(response: httpx.Response) -> None:
+    """httpx response hook: count every 429 the endpoint sends (the SDK retries some by itself)."""
+    if response.status_code == 429:
+        metrics.RATE_LIMITED.labels(server="model").inc()
 
 
 def _translate(exc: openai.OpenAIError) -> LLMError:

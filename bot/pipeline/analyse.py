@@ -7,10 +7,12 @@ import hashlib
 import logging
 import time
 
+from bot import metrics
 from bot import text as textlib
 from bot.config import Settings
-from bot.errors import EmptyInput, InputTooLong, NotAnArticle
+from bot.errors import EmptyInput, FailedRecently, InputTooLong, LLMError, NotAnArticle
 from bot.llm.analyse import Analyser
+from bot.llm.spend import FREE, Spender
 from bot.models import Article, Brief, CachedAnalysis, Source, Usage
 from bot.pipeline.grounding import ground
 from bot.store import Store
@@ -18,6 +20,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 MIN_ARTICLE_WORDS = 5
+FAILED_SECONDS = 300.0  # an article whose analysis failed is not sent to the model again for this long
 
 
 def prepare_article(settings: Settings, text: str, source: Source | None = None) -> Article:
@@ -65,28 +68,44 @@ class ArticlePipeline:
         attempts = settings.openai_max_retries + 1
         self._lock_ttl = settings.openai_timeout * attempts * 2 + 30
         self._lock_wait = self._lock_ttl
+        self.failed_seconds = FAILED_SECONDS
 
     def prepare(self, text: str, source: Source | None = None) -> Article:
         """Check and tidy raw text into an Article (see prepare_article)."""
         return prepare_article(self.settings, text, source)
 
-    async def analyse(self, text: str, *, source: Source | None = None, user_id: int | None = None) -> Brief:
+    async def analyse(self, text: str, *, source: Source | None = None, spender: Spender = FREE) -> Brief:
         """Return the grounded brief of `text`; a repeat (same article, any formatting) costs no LLM call."""
         started = time.perf_counter()
         article = self.prepare(text, source)
-        return await self.brief(article, user_id=user_id, started=started)
+        return await self.brief(article, spender=spender, started=started)
 
-    async def brief(self, article: Article, *, user_id: int | None = None, started: float | None = None) -> Brief:
-        """The brief of an already prepared article."""
+    async def brief(
+        self, article: Article, *, spender: Spender = FREE, ttl: int | None = None, started: float | None = None
+    ) -> Brief:
+        """The brief of an already prepared article (kept `ttl` seconds if shorter than CACHE_TTL_DAYS).
+
+        A new article costs one model call, paid by `spender` (only the request that actually asks
+        the model pays; waiters get the shared result). An article whose analysis failed less than
+        `failed_seconds` (FAILED_SECONDS) ago raises FailedRecently instead of asking again.
+        """
         started = started if started is not None else time.perf_counter()
         namespace = self.analyser.cache_namespace
         text_sha = _sha(article.text)
         cached = await self.store.get_analysis(namespace, article.id)
         spent = Usage()
         if cached is None:
-            # Only the request that actually asked the model is charged; waiters get the shared result.
-            cached, spent = await self._single_flight(namespace, article, text_sha, user_id)
-        await self.store.put_article(article)
+            metrics.CACHE.labels(result="miss").inc()
+            metrics.record(metrics.Event.CACHE_MISS)
+            if await self.store.failed_recently(namespace, article.id):
+                raise FailedRecently("the analysis of this article failed a few minutes ago")
+            cached, spent = await self._single_flight(namespace, article, text_sha, spender, ttl)
+        else:
+            metrics.CACHE.labels(result="hit").inc()
+            metrics.record(metrics.Event.CACHE_HIT)
+            if ttl is None:
+                await self.store.keep_analysis(namespace, article.id)  # made for a channel post: now a reader's
+        await self.store.put_article(article, ttl=ttl)
         grounded, report = cached.grounded, cached.grounding
         if cached.text_sha != text_sha:
             # Same article in another form (whitespace, signature...): quotes must be spans of *this* text.
@@ -115,7 +134,7 @@ class ArticlePipeline:
         return article, cached
 
     async def _single_flight(
-        self, namespace: str, article: Article, text_sha: str, user_id: int | None
+        self, namespace: str, article: Article, text_sha: str, spender: Spender, ttl: int | None
     ) -> tuple[CachedAnalysis, Usage]:
         """One model call per article: in this process via a shared future, across processes via a Redis lock."""
         running = self._inflight.get(article.id)
@@ -124,7 +143,7 @@ class ArticlePipeline:
         future: asyncio.Future[tuple[CachedAnalysis, Usage]] = asyncio.get_running_loop().create_future()
         self._inflight[article.id] = future
         try:
-            result = await self._analyse_locked(namespace, article, text_sha, user_id)
+            result = await self._analyse_locked(namespace, article, text_sha, spender, ttl)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark retrieved: waiters re-raise it themselves
@@ -136,13 +155,18 @@ class ArticlePipeline:
             del self._inflight[article.id]
 
     async def _analyse_locked(
-        self, namespace: str, article: Article, text_sha: str, user_id: int | None
+        self, namespace: str, article: Article, text_sha: str, spender: Spender, ttl: int | None
     ) -> tuple[CachedAnalysis, Usage]:
         async with self.store.analysis_lock(namespace, article.id, ttl=self._lock_ttl, wait=self._lock_wait):
             cached = await self.store.get_analysis(namespace, article.id)
             if cached is not None:  # another replica finished while we waited
                 return cached, Usage()
-            result = await self.analyser.analyse(article.text)
+            try:
+                result = await self.analyser.analyse(article.text, spender)
+            except LLMError:
+                await self.store.mark_failed(namespace, article.id, self.failed_seconds)
+                raise
+            metrics.record(metrics.Event.ARTICLE_ANALYSED)
             grounded, report = ground(result.analysis, article.text)
             if report.dropped_quotes or report.dropped_actors:
                 log.info(
@@ -154,8 +178,7 @@ class ArticlePipeline:
             cached = CachedAnalysis(
                 raw=result.analysis, grounded=grounded, grounding=report, text_sha=text_sha, usage=result.usage
             )
-            await self.store.put_analysis(namespace, article.id, cached)
-            await self.store.add_usage(result.usage, user_id)
+            await self.store.put_analysis(namespace, article.id, cached, ttl=ttl)
             return cached, result.usage
 
 

@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot import metrics
 from bot import text as textlib
 from bot.clock import Clock
 from bot.errors import FetchError
+from bot.llm.spend import Spender
 from bot.models import Analysis, Article, Brief, Source
 from bot.pipeline.analyse import MIN_ARTICLE_WORDS, ArticlePipeline
 from bot.pipeline.fetch import Fetcher, find_url, is_just_a_link
@@ -320,11 +322,11 @@ class Intake:
         """The brief of an article already analysed, without calling the model (None if not cached)."""
         return await self.pipeline.cached_brief(article)
 
-    async def brief_article(self, article: Article, *, user_id: int | None) -> Brief:
-        """The brief of a pasted or forwarded article (one model call if it is new)."""
-        return await self.pipeline.brief(article, user_id=user_id)
+    async def brief_article(self, article: Article, *, spender: Spender) -> Brief:
+        """The brief of a pasted or forwarded article (one model call if it is new, paid by `spender`)."""
+        return await self.pipeline.brief(article, spender=spender)
 
-    async def brief_link(self, text: str, *, user_id: int | None) -> Brief:
+    async def brief_link(self, text: str, *, spender: Spender) -> Brief:
         """Fetch the linked page and brief its article."""
         url = find_url(text)
         if url is None:
@@ -333,10 +335,13 @@ class Intake:
         # A long page is briefed from its beginning (where news puts what matters) rather than refused.
         text = fit_chars(page.article, self.pipeline.settings.max_input_chars)
         source = Source(kind="link", name=page.site, url=page.url)
-        return await self.pipeline.analyse(text, source=source, user_id=user_id)
+        return await self.pipeline.analyse(text, source=source, spender=spender)
 
     async def remember(self, chat_id: int, post_ids: list[int], brief_ids: list[int], brief: Brief) -> None:
-        """Link the post and the bot's messages to the article (for replies, the buttons, digests)."""
+        """Link the post and the bot's messages to the article (for replies, the buttons, digests); count the brief."""
+        metrics.BRIEFS.inc()
+        metrics.BRIEF_SECONDS.labels(source="cache" if brief.from_cache else "model").observe(brief.seconds)
+        metrics.record(metrics.Event.BRIEF)
         await self.store.link_messages(chat_id, [*post_ids, *brief_ids], brief.article.id)
         await self.store.link_brief(chat_id, brief_ids)
         await self.store.add_chat_article(chat_id, brief.article.id, brief.article.source, self.clock.time())

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot import text as textlib
 from bot.errors import NabaError
 from bot.llm.answer import Answerer
+from bot.llm.spend import FREE, Spender
 from bot.models import Analysis, Lang, Turn, Usage
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
@@ -80,7 +81,14 @@ class QuestionAnswering:
         self.pipeline = pipeline
 
     async def ask(
-        self, chat_id: int, article_id: str, question: str, lang: Lang, user_id: int | None = None
+        self,
+        chat_id: int,
+        article_id: str,
+        question: str,
+        lang: Lang,
+        user_id: int | None = None,
+        *,
+        spender: Spender = FREE,
     ) -> AnswerResult:
         """Answer `question` about the article, in `lang`, from the article only."""
         question = question.strip()
@@ -92,9 +100,8 @@ class QuestionAnswering:
         article, cached = found
         history = await self.store.get_thread(chat_id, article_id)
         answer, usage = await self.answerer.answer(
-            article.text, brief_text(cached.grounded, lang), history, question, lang
+            article.text, brief_text(cached.grounded, lang), history, question, lang, spender=spender
         )
         text, quotes = ground_answer(answer.answer.strip(), answer.quotes, article.text)
         await self.store.add_turn(chat_id, article_id, Turn(question=question, answer=text, user_id=user_id))
-        await self.store.add_usage(usage, user_id)
         return AnswerResult(text=text, answered=answer.answered, quotes=quotes, usage=usage)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import Settings, safe_url
-from bot.models import Article, CachedAnalysis, Usage
+from bot.models import Article, CachedAnalysis
 from bot.store import keys
+from bot.store.access import AccessData
 from bot.store.base import parse
 from bot.store.chats import ChatData
 from bot.store.client import Redis
@@ -18,14 +18,14 @@ from bot.store.digests import DigestData
 from bot.store.embedded import EmbeddedValkey
 from bot.store.owners import expire_at_least
 from bot.store.parts import PartsData
+from bot.store.usage import UsageData
 
 log = logging.getLogger(__name__)
 
-USAGE_TTL = 40 * 86_400
 PARSE_OFF_LOOP = 100  # stored values read at once above which they are parsed in a worker thread
 
 
-class Store(ChatData, DigestData, PartsData):
+class Store(ChatData, DigestData, PartsData, UsageData, AccessData):
     """Typed access to the bot's Redis data; every key has the `naba:` prefix and (but subscriptions) a TTL."""
 
     def __init__(self, redis: Redis, *, ttl: int, embedded: EmbeddedValkey | None = None) -> None:
@@ -57,19 +57,21 @@ class Store(ChatData, DigestData, PartsData):
         """The cached analysis of an article, if any."""
         return await self._get(keys.analysis(namespace, fingerprint), CachedAnalysis)
 
-    async def put_analysis(self, namespace: str, fingerprint: str, cached: CachedAnalysis) -> None:
-        """Cache an analysis for CACHE_TTL_DAYS.
+    async def put_analysis(
+        self, namespace: str, fingerprint: str, cached: CachedAnalysis, *, ttl: int | None = None
+    ) -> None:
+        """Cache an analysis for CACHE_TTL_DAYS (or `ttl` seconds: a channel post's).
 
         The article's list of namespaces learns this one, so /forget finds the analysis in each.
         """
         key, listed = keys.analysis(namespace, fingerprint), keys.article_analyses(fingerprint)
-        data = cached.model_dump_json()
+        data, seconds = cached.model_dump_json(), min(ttl or self.ttl, self.ttl)
 
         async def write(r: Any) -> Any:
             pipe = r.pipeline(transaction=False)
             pipe.sadd(listed, namespace)
-            expire_at_least(pipe, listed, self.ttl)
-            pipe.set(key, data, ex=self.ttl)
+            expire_at_least(pipe, listed, seconds)
+            pipe.set(key, data, ex=seconds)
             return await pipe.execute()
 
         await self.redis.run(write, None)
@@ -98,9 +100,29 @@ class Store(ChatData, DigestData, PartsData):
         # Parsing a day of channel posts takes a while: not on the event loop, where other chats wait.
         return await asyncio.to_thread(decode) if len(ids) > PARSE_OFF_LOOP else decode()
 
-    async def put_article(self, article: Article) -> None:
-        """Keep an article's text (follow-up questions and digests need it)."""
-        await self._set(keys.article(article.id), article)
+    async def put_article(self, article: Article, *, ttl: int | None = None) -> None:
+        """Keep an article's text (follow-up questions and digests need it) for CACHE_TTL_DAYS.
+
+        With a shorter `ttl` (a channel's post: digests need it for two days) an article already kept
+        for longer (a reader sent it too) keeps its time; only a new one gets the short one.
+        """
+        key, data = keys.article(article.id), article.model_dump_json()
+        if ttl is None or ttl >= self.ttl:
+            await self.redis.run(lambda r: r.set(key, data, ex=self.ttl), None)
+        else:
+            await self.redis.run(lambda r: r.set(key, data, ex=ttl, nx=True), None)
+
+    async def keep_analysis(self, namespace: str, fingerprint: str) -> None:
+        """Keep an analysis for the full CACHE_TTL_DAYS from now (one made for a channel post had less)."""
+        key, listed = keys.analysis(namespace, fingerprint), keys.article_analyses(fingerprint)
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            expire_at_least(pipe, listed, self.ttl)
+            pipe.expire(key, self.ttl, gt=True)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
 
     def analysis_lock(
         self, namespace: str, fingerprint: str, *, ttl: float, wait: float
@@ -108,27 +130,12 @@ class Store(ChatData, DigestData, PartsData):
         """A lock shared by all replicas so one article costs one LLM call (see Redis.lock)."""
         return self.redis.lock(keys.analysis_lock(namespace, fingerprint), ttl=ttl, wait=wait)
 
-    # --- usage -------------------------------------------------------------------------------
+    async def mark_failed(self, namespace: str, fingerprint: str, seconds: float) -> None:
+        """Remember for `seconds` that an article's analysis failed (it is not retried meanwhile)."""
+        key = keys.analysis_failed(namespace, fingerprint)
+        await self.redis.run(lambda r: r.set(key, 1, px=max(1, int(seconds * 1000))), None)
 
-    async def add_usage(self, usage: Usage, user_id: int | None = None) -> None:
-        """Count the tokens of LLM calls, for the bot and (when known) for the user, per UTC day."""
-        if not usage.calls:
-            return
-        day = datetime.now(UTC).strftime("%Y-%m-%d")
-
-        async def write(r: Any) -> Any:
-            pipe = r.pipeline(transaction=False)
-            for key in [keys.usage(day)] + ([keys.user_usage(user_id, day)] if user_id is not None else []):
-                pipe.hincrby(key, "prompt_tokens", usage.prompt_tokens)
-                pipe.hincrby(key, "completion_tokens", usage.completion_tokens)
-                pipe.hincrby(key, "calls", usage.calls)
-                pipe.expire(key, USAGE_TTL)
-            return await pipe.execute()
-
-        await self.redis.run(write, None)
-
-    async def get_usage(self, day: str, user_id: int | None = None) -> Usage:
-        """Tokens spent on a UTC day (YYYY-MM-DD), by the bot or by one user."""
-        key = keys.usage(day) if user_id is None else keys.user_usage(user_id, day)
-        raw = await self.redis.run(lambda r: r.hgetall(key), {})
-        return Usage(**{k.decode(): int(v) for k, v in raw.items()})
+    async def failed_recently(self, namespace: str, fingerprint: str) -> bool:
+        """True while an article's failed analysis is remembered."""
+        key = keys.analysis_failed(namespace, fingerprint)
+        return bool(await self.redis.run(lambda r: r.exists(key), 0))

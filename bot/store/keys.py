@@ -24,14 +24,39 @@ def article(fingerprint: str) -> str:
     return f"{PREFIX}article:{fingerprint}"
 
 
-def usage(day: str) -> str:
-    """Token counters of one UTC day, for the whole bot."""
-    return f"{PREFIX}usage:{day}"
+def analysis_failed(namespace: str, fingerprint: str) -> str:
+    """Set for a few minutes after an article's analysis failed (it is not retried meanwhile)."""
+    return f"{PREFIX}failed:{namespace}:{fingerprint}"
 
 
-def user_usage(user_id: int, day: str) -> str:
-    """Tokens one user spent on one UTC day."""
-    return f"{PREFIX}usage:{day}:user:{user_id}"
+def budget(day: str, who: str) -> str:
+    """Tokens reserved and spent on one UTC day by one user (a pseudonym, see bot.metrics) or by all ("total")."""
+    return f"{PREFIX}budget:{day}:{who}"
+
+
+def rate(who: str, minute: int) -> str:
+    """Model-costing requests of one user (a pseudonym) in one minute."""
+    return f"{PREFIX}rate:{who}:{minute}"
+
+
+def rate_told(who: str, minute: int) -> str:
+    """Set once a user was told to slow down in that minute (one reply per minute, not per message)."""
+    return f"{PREFIX}rate:{who}:{minute}:told"
+
+
+def stats(day: str) -> str:
+    """The day's counters for /stats (a hash), summed over the replicas."""
+    return f"{PREFIX}stats:{day}"
+
+
+def stats_users(day: str) -> str:
+    """The day's active users, as a HyperLogLog of pseudonyms (counted, never listed)."""
+    return f"{PREFIX}stats:{day}:users"
+
+
+def approved_channels() -> str:
+    """Channels an admin added the bot to (a set of chat ids, no TTL): their posts feed digests."""
+    return f"{PREFIX}channels:approved"
 
 
 def message_article(chat_id: int, message_id: int) -> str:

@@ -217,7 +217,10 @@ class FakeTelegram(ThreadedServer):
             "sendChatAction": self._chat_action, "answerCallbackQuery": self._answer_callback,
             "getChat": self._get_chat, "getChatAdministrators": self._get_admins,
             "getChatMember": lambda p: self._member(self._chat(p, False), int(p["user_id"])),
+            "sendPhoto": self._send_photo, "leaveChat": self._leave_chat,
         }  # fmt: skip
+        self.photos: dict[int, list[str]] = defaultdict(list)  # chat -> captions of the photos sent there
+        self.left_chats: list[int] = []
         self._canonical = {name.lower(): name for name in [*self._methods, "getUpdates"]}
 
     # ------------------------------------------------------------------ server plumbing
@@ -666,6 +669,30 @@ class FakeTelegram(ThreadedServer):
             msg["reply_markup"] = markup
         self._preview(msg, p)
         return self._store(chat_id, msg, True, raw, markup)
+
+    def _send_photo(self, p: JSON) -> JSON:
+        """A photo upload (multipart): only its presence is checked; the caption as a text (1024 limit)."""
+        chat_id = self._chat(p)
+        if p.get("photo") != "attach" and not isinstance(p.get("photo"), str):
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        caption, entities = format_text(str(p.get("caption") or ""), str(p.get("parse_mode") or ""),
+                                        p.get("caption_entities"), limit=1024,
+                                        too_long="Bad Request: message caption is too long")  # fmt: skip
+        self._rate(chat_id)
+        msg = {"message_id": 0, "from": self.bot_user, "date": int(time.time()), "chat": self._chats[chat_id],
+               "photo": [{"file_id": f"photo{next(self._ids)}", "file_unique_id": "u", "width": 600,
+                          "height": 300}], "caption": caption} | ({"caption_entities": entities} if entities else {})  # fmt: skip
+        self.photos[chat_id].append(caption)
+        return self._store(chat_id, msg, True, caption)
+
+    def _leave_chat(self, p: JSON) -> bool:
+        """The bot leaves a group or channel: later calls to it get 403."""
+        chat_id = self._chat(p, False)
+        self._bot_status[chat_id] = "left"
+        kind = self._chats.get(chat_id, {}).get("type") or _chat_type(chat_id)
+        self._blocked.setdefault(chat_id, _FORBIDDEN[kind])
+        self.left_chats.append(chat_id)
+        return True
 
     def _edit_text(self, p: JSON) -> JSON:
         chat_id, stored = self._bot_message(p)

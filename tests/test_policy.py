@@ -1,0 +1,218 @@
+"""A public bot end to end: budgets, request rates, access on every path, channel approval, /stats."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+from bot.pipeline.analyse import prepare_article
+from tests.articles import BANK, PORT, WATER
+from tests.conftest import APPROVED_CHANNELS, RunningBot, run_bot
+from tests.fakes.openai_api import FakeOpenAI, Reply
+from tests.fakes.telegram_api import FakeTelegram
+from tests.test_bot import CHANNEL, replies
+from tests.test_digest import advance, digests, run_job, soon
+
+USER, OTHER, ADMIN, STRANGER = 1001, 1002, 2002, 3003
+SPENT = "You have used today's analysis budget. It resets at midnight UTC, in "
+CAPPED = "The bot has reached its daily analysis limit."
+
+
+def estimate(bot: RunningBot, text: str) -> int:
+    """What the bot reserves before analysing `text` (prompt + output cap, counted with tiktoken)."""
+    article = prepare_article(bot.services.settings, text)
+    return bot.services.analyser.estimate(article.text)
+
+
+async def test_a_spent_budget_refuses_new_articles_but_cached_work_goes_on(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram) as bot:
+        # Enough for one article, not for two.
+        bot.services.settings.daily_token_budget = estimate(bot, WATER) + 50
+        telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+        [brief] = await replies(telegram, USER)
+        assert "Amman" in brief.text and fake_openai.calls == 1
+        telegram.send_text(USER, BANK, forward_origin=CHANNEL, language_code="en")
+        messages = await replies(telegram, USER, 2)
+        assert messages[-1].text.startswith(SPENT) and "/digest still work" in messages[-1].text
+        assert fake_openai.calls == 1  # refused before any model call
+        # What is already analysed stays free: a repeat, the language button, /digest.
+        telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+        messages = await replies(telegram, USER, 3)
+        assert "Amman" in messages[-1].text
+        telegram.press_button(USER, brief.message_id, "lang:ar", language_code="en")
+        await telegram.wait_for(lambda: "الأردن" in telegram.bot_messages(USER)[0].text)
+        telegram.send_command(USER, "digest", language_code="en")
+        messages = await replies(telegram, USER, 4)
+        assert "Daily digest" in messages[-1].text
+        assert fake_openai.calls == 1
+        # An admin has no budget.
+        telegram.send_text(ADMIN, BANK, forward_origin=CHANNEL, language_code="en")
+        [admins] = await replies(telegram, ADMIN)
+        assert "interest" in admins.text.lower() and fake_openai.calls == 2
+
+
+async def test_the_bots_daily_cap_holds_for_everyone_together(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    bot.services.settings.daily_token_budget_total = estimate(bot, WATER) + 50
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+    await replies(telegram, USER)
+    telegram.send_text(OTHER, BANK, forward_origin=CHANNEL, language_code="en")
+    [refused] = await replies(telegram, OTHER)
+    assert refused.text.startswith(CAPPED) and fake_openai.calls == 1
+    telegram.send_text(OTHER, WATER, forward_origin=CHANNEL, language_code="en")  # analysed already: free
+    messages = await replies(telegram, OTHER, 2)
+    assert "Amman" in messages[-1].text and fake_openai.calls == 1
+
+
+async def test_too_many_requests_in_a_minute_get_one_slow_down(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    async with run_bot(bot_settings(user_requests_per_minute=2), telegram) as bot:
+        bot.services.clock.advance(61 - time.time() % 60)  # early in a minute: the four land in one
+        fourth = "\n".join([PORT.split("\n")[0] + " (update)", *PORT.split("\n")[1:]])
+        for text in (WATER, BANK, PORT, fourth):
+            telegram.send_text(USER, text, forward_origin=CHANNEL, language_code="en")
+        await replies(telegram, USER, 3)
+        await asyncio.sleep(0.5)
+        texts = [m.text for m in telegram.bot_messages(USER)]
+        slow = [t for t in texts if t.startswith("Slow down a little: at most 2 new articles or questions a minute.")]
+        assert len(slow) == 1 and len(texts) == 3  # two briefs and one "slow down"; the fourth: nothing
+        assert fake_openai.calls == 2
+        assert not any("⏳" in t for t in texts)  # no placeholder left behind
+        advance(bot, minutes=1)  # a minute later, the user may go on
+        telegram.send_text(USER, fourth, forward_origin=CHANNEL, language_code="en")
+        messages = await replies(telegram, USER, 4)
+        assert "Slow down" not in messages[-1].text and fake_openai.calls == 3
+
+
+async def test_a_strangers_channel_is_ignored_and_an_admins_is_read(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    strangers, admins = -1005555555555, -1006666666666
+    async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram) as bot:
+        telegram.my_chat_member(strangers, "administrator", chat_type="channel", title="غريبة", user_id=STRANGER)
+        telegram.post_to_channel(strangers, BANK, title="غريبة")
+        await asyncio.sleep(0.5)
+        assert fake_openai.calls == 0 and await bot.services.store.channel_articles(0) == []
+        assert strangers not in telegram.left_chats  # the bot is open to all: it stays, and reads nothing
+        telegram.my_chat_member(admins, "administrator", chat_type="channel", title="قناتنا", user_id=ADMIN)
+        await asyncio.sleep(0.3)
+        telegram.post_to_channel(admins, BANK, title="قناتنا")
+        await telegram.wait_for(lambda: fake_openai.calls == 1)
+        [(_, source, _)] = await bot.services.store.channel_articles(0)
+        assert source.name == "قناتنا"
+        # Removed from the channel: its approval ends.
+        telegram.my_chat_member(
+            admins, "left", chat_type="channel", title="قناتنا", user_id=ADMIN, old_status="administrator"
+        )
+        await asyncio.sleep(0.3)
+        assert not await bot.services.policy.channel_approved(admins)
+
+
+async def test_a_private_bot_leaves_chats_strangers_add_it_to(bot_settings, telegram: FakeTelegram) -> None:
+    group, channel, friends = -4010, -1007777777777, -4011
+    async with run_bot(bot_settings(allowed_user_ids=str(USER)), telegram):
+        telegram.my_chat_member(group, "member", chat_type="group", title="غرباء", user_id=STRANGER)
+        telegram.my_chat_member(channel, "administrator", chat_type="channel", title="غرباء", user_id=STRANGER)
+        telegram.my_chat_member(friends, "member", chat_type="group", title="أصدقاء", user_id=USER)
+        await telegram.wait_for(lambda: len(telegram.left_chats) == 2)
+        await asyncio.sleep(0.3)
+    assert sorted(telegram.left_chats) == sorted([group, channel])
+
+
+async def test_a_user_removed_from_the_list_gets_no_digest(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    async with run_bot(bot_settings(allowed_user_ids=f"{USER},{OTHER}"), telegram) as bot:
+        for chat in (USER, OTHER):
+            telegram.send_text(chat, WATER, forward_origin=CHANNEL)
+            await replies(telegram, chat)
+            telegram.send_command(chat, "subscribe", f"{soon(bot)} UTC")
+            await replies(telegram, chat, 2)
+        bot.services.settings.allowed_user_ids = [OTHER]  # the operator takes USER off the list
+        advance(bot, minutes=3)
+        await run_job(bot)
+        assert len(digests(telegram, OTHER)) == 1
+        assert digests(telegram, USER) == []
+        assert await bot.services.store.get_subscription(USER) is not None  # kept: back on the list, back in
+
+
+async def test_only_group_admins_choose_the_groups_language_and_forget_it(
+    bot: RunningBot, telegram: FakeTelegram
+) -> None:
+    group = -4012
+    telegram.register_chat(group, "group", title="مجموعة")
+    telegram.make_admin(group, ADMIN)
+    telegram.send_command(group, "lang", "en", user_id=STRANGER)
+    [refused] = await replies(telegram, group)
+    assert "مشرفو المجموعة وحدهم يستطيعون فعل ذلك هنا" in refused.text
+    telegram.send_command(group, "forget", user_id=STRANGER)
+    messages = await replies(telegram, group, 2)
+    assert "مشرفو المجموعة وحدهم" in messages[-1].text
+    telegram.send_command(group, "lang", "en", user_id=ADMIN)
+    messages = await replies(telegram, group, 3)
+    assert messages[-1].text == "Replies will be in English."
+    telegram.send_command(group, "help", user_id=STRANGER)  # the group's language, whoever asks
+    messages = await replies(telegram, group, 4)
+    assert messages[-1].text.startswith("What Naba does")
+
+
+async def test_stats_for_admins_only(bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI) -> None:
+    async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram):
+        telegram.send_text(USER, WATER, forward_origin=CHANNEL)
+        await replies(telegram, USER)
+        telegram.send_text(OTHER, WATER, forward_origin=CHANNEL)  # a cache hit
+        await replies(telegram, OTHER)
+        telegram.send_command(USER, "stats", language_code="en")
+        refused = (await replies(telegram, USER, 2))[-1]
+        assert refused.text == "I don't know that command. /help lists what I can do."
+        telegram.send_command(ADMIN, "stats", language_code="en")
+        [stats] = await replies(telegram, ADMIN)
+        await telegram.wait_for(lambda: bool(telegram.photos[ADMIN]))
+    assert "Naba statistics" in stats.text
+    lines = {line.split("  ")[0].strip(): line for line in stats.text.splitlines()}
+    assert lines["Briefs"].split()[1] == "2" and lines["Articles analysed"].split()[2] == "1"
+    assert "50%" in lines["Cache hit rate"]
+    assert "$" in lines["Cost (USD)"]  # gpt-4o-mini has a known price
+    assert telegram.photos[ADMIN] and not telegram.photos.get(USER)
+
+
+async def test_the_budget_resets_at_midnight(bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI) -> None:
+    bot.services.settings.daily_token_budget = 1  # nothing fits
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+    [refused] = await replies(telegram, USER)
+    left = bot.services.policy.until_midnight()
+    assert f"in {left.seconds // 3600} h" in refused.text
+    bot.services.clock.advance(left.total_seconds() + 1)  # the next UTC day
+    bot.services.settings.daily_token_budget = estimate(bot, WATER) + 50
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+    messages = await replies(telegram, USER, 2)
+    assert "Amman" in messages[-1].text
+    assert timedelta(0) < bot.services.policy.until_midnight() <= timedelta(days=1)
+
+
+async def test_a_channel_post_that_fails_is_not_retried_on_every_digest_run(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    bot.services.pipeline.failed_seconds = 1.0
+    fake_openai.enqueue(*[Reply.error(503, "overloaded", retry_after=0.01)] * 2)  # the call and its retry
+    telegram.send_command(USER, "subscribe", f"{soon(bot)} UTC")
+    await replies(telegram, USER)
+    telegram.post_to_channel(APPROVED_CHANNELS[0], BANK, title="قناة الاقتصاد")
+    await telegram.wait_for(lambda: fake_openai.calls == 2)
+    await asyncio.sleep(0.2)
+    for _ in range(3):  # digest runs (every 20 s in production) within the failure's few minutes
+        telegram.send_command(USER, "digest")
+        await asyncio.sleep(0.2)
+    assert fake_openai.calls == 2  # not asked again
+    await asyncio.sleep(1.0)  # the failure is forgotten: the next run analyses the post (once)
+    advance(bot, minutes=3)
+    await run_job(bot)
+    await telegram.wait_for(lambda: fake_openai.calls == 3)
+    await asyncio.sleep(0.2)
+    await run_job(bot)
+    assert fake_openai.calls == 3
