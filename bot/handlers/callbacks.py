@@ -51,7 +51,7 @@ async def on_language_button(update: Update, context: Context) -> None:
     article, analysis = found
     rendered = render_brief(analysis, article, new_lang)
     chat_id = message.chat_id
-    old_ids = await services.store.brief_messages(chat_id, message.message_id)
+    old_ids = await services.intake.brief_message_ids(chat_id, message.message_id)
     keep = old_ids[: len(rendered)]
     markup = io.brief_keyboard(new_lang)
     try:
@@ -65,8 +65,7 @@ async def on_language_button(update: Update, context: Context) -> None:
         with contextlib.suppress(TelegramError):
             await context.bot.delete_message(chat_id, surplus)
     ids = [*keep, *(m.message_id for m in extra)]
-    await services.intake.store.link_messages(chat_id, ids, article.id)
-    await services.intake.store.link_brief(chat_id, ids)
+    await services.intake.relink_brief(chat_id, ids, article.id)
 
 
 async def on_ask_button(update: Update, context: Context) -> None:
@@ -78,7 +77,7 @@ async def on_ask_button(update: Update, context: Context) -> None:
     lang = await io.language(update, context)
     services = context.bot_data.services
     article_id = (
-        await services.intake.store.article_of_message(message.chat.id, message.message_id)
+        await services.intake.article_of(message.chat.id, message.message_id)
         if isinstance(message, Message)
         else None
     )
@@ -91,7 +90,7 @@ async def on_ask_button(update: Update, context: Context) -> None:
         return
     await _answer(query)
     prompt = await io.ask_prompt(context, message.chat_id, message.message_id, lang)
-    await services.intake.store.link_messages(message.chat_id, [prompt.message_id], article_id)
+    await services.intake.link(message.chat_id, [prompt.message_id], article_id)
 
 
 async def on_other_button(update: Update, context: Context) -> None:

@@ -218,15 +218,6 @@ class Reply:
             return self.placeholder.message_id
         return None
 
-    @contextlib.asynccontextmanager
-    async def working_meanwhile(self, key: str = "working") -> AsyncIterator[None]:
-        """Send the placeholder concurrently with the block; it is in place before the block's result is shown."""
-        task = asyncio.create_task(self.working(key))
-        try:
-            yield
-        finally:
-            await task
-
     async def show(
         self, messages: Sequence[rich.Message], keyboard: InlineKeyboardMarkup | None = None
     ) -> list[Message]:

@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot import metrics
-from bot import text as textlib
 from bot.clock import Clock
 from bot.errors import FetchError
 from bot.llm.spend import Spender
 from bot.models import Analysis, Article, Brief, Source
-from bot.pipeline.analyse import MIN_ARTICLE_WORDS, ArticlePipeline
-from bot.pipeline.fetch import Fetcher, find_url, is_just_a_link
+from bot.pipeline.analyse import ArticlePipeline
+from bot.pipeline.fetch import Fetcher, find_url
+from bot.pipeline.routing import Kind, Route, classify, decide
 from bot.store import Store
 
-# A pasted (not forwarded) text shorter than this is a question about the chat's latest article.
-ARTICLE_MIN_WORDS = 40
 # Telegram cuts long texts at 4096 characters and captions at 1024: a message this full may have a sequel.
 # Clients cut a long text close to 4096 units, so a message shorter than FULL_TEXT is a post of its own.
 FULL_TEXT = 3800
@@ -40,50 +37,6 @@ def fit_chars(text: str, limit: int) -> str:
         if cut > limit // 2:
             return head[:cut].rstrip()
     return head
-
-
-class Kind(enum.Enum):
-    """What a message is."""
-
-    ARTICLE = "article"
-    LINK = "link"
-    QUESTION = "question"
-    TOO_SHORT = "too_short"
-
-
-def classify(text: str, *, forwarded: bool, names: tuple[str, ...] = ()) -> Kind:
-    """Decide what a text message is (forwarded posts are articles; short pastes are questions).
-
-    Only content counts (bot.text.content_word_count): a forward of hashtags, links, emoji and the
-    channel's signature is too short, never an article.
-    """
-    if is_just_a_link(text):
-        return Kind.LINK
-    if forwarded:
-        return Kind.ARTICLE if textlib.content_word_count(text, names) >= MIN_ARTICLE_WORDS else Kind.TOO_SHORT
-    return Kind.ARTICLE if textlib.word_count(text) >= ARTICLE_MIN_WORDS else Kind.QUESTION
-
-
-# Words that open a question (after normalisation): a short text without one, without "?" and not a
-# reply to a brief ("thanks", "ok", "👍") is not worth a model call with a whole article attached.
-_INTERROGATIVES = frozenset(
-    textlib.normalize(w)
-    for w in (  # noqa: SIM905 - one readable line of words per language
-        "ما ماذا من متى أين اين كيف لماذا لم هل كم أي أيّ ماهو ماهي وما وماذا ومن ومتى وأين وكيف ولماذا وهل وكم"
-        " فما فماذا فمن فمتى فأين فكيف فلماذا فهل فكم لمن لماذا بماذا بكم عن اشرح وضح لخص اذكر"
-        " what who whom whose when where why how which is are was were does do did can could will would should"
-        " explain summarize summarise tell list"
-    ).split()
-)
-
-
-def looks_like_question(text: str) -> bool:
-    """True for a question: a question mark, or an interrogative (or a request such as "explain") among
-    its first words."""
-    if "?" in text or "؟" in text:
-        return True
-    words = textlib.normalize(text).split()[:3]
-    return any(word.strip("،,.!:") in _INTERROGATIVES for word in words)
 
 
 @dataclass
@@ -313,6 +266,87 @@ class Intake:
         parts.sort(key=lambda p: p["id"])
         texts = [p["text"] for p in parts if p["text"].strip()]
         return Joined("\n\n".join(texts), [p["id"] for p in parts])
+
+    async def route(
+        self,
+        chat_id: int,
+        part: Part,
+        *,
+        forwarded: bool,
+        reply_to: int | None,
+        names: tuple[str, ...],
+        ticket: Ticket | None = None,
+        on_wait: Callable[[], Awaitable[int | None]] | None = None,
+    ) -> Route:
+        """What a private message asks for (see bot.pipeline.routing.decide), its post joined first.
+
+        A text reply to one of the chat's briefs (or posts) is a question at once, without joining;
+        `reply_to` is the id of the message it replies to (None: not a reply).
+        """
+        replied = None
+        if reply_to is not None and not forwarded:
+            replied = await self.store.article_of_message(chat_id, reply_to)
+        if replied and part.text.strip() and not part.media_group:
+            if ticket is not None:
+                ticket.done()
+            return Route("answer", text=part.text, article_id=replied)
+        if not part.text.strip() and not part.media_group:
+            return Route("notice", key="unsupported")
+        joined = await self.join(chat_id, part, ticket, on_wait=on_wait)
+        if joined is None:
+            return Route("skip")
+        if not joined.text.strip():
+            return Route("notice", key="unsupported")  # an album without a caption: one answer for all its photos
+        kind = classify(joined.text, forwarded=forwarded, names=names)
+        latest = await self.store.last_article(chat_id) if kind is Kind.QUESTION and not replied else None
+        return decide(
+            kind, joined.text, forwarded=forwarded, replied=replied, latest=latest, message_ids=joined.message_ids
+        )
+
+    async def brief(
+        self,
+        text: str,
+        source: Source,
+        *,
+        link: bool,
+        spender: Spender,
+        on_work: Callable[[], Coroutine[Any, Any, object]] | None = None,
+    ) -> Brief:
+        """The brief of a post (or of the page a link points to): from the cache, else one model call.
+
+        `on_work` (the "⏳" placeholder) is started only when there is work to wait for, and runs
+        alongside it; it has finished when this returns.
+        """
+        article = None if link else self.prepare(text, source)
+        if article is not None:
+            cached = await self.cached(article)
+            if cached is not None:
+                return cached
+        shown = asyncio.create_task(on_work()) if on_work is not None else None
+        try:
+            if article is None:
+                return await self.brief_link(text, spender=spender)
+            return await self.brief_article(article, spender=spender)
+        finally:
+            if shown is not None:
+                await shown
+
+    async def article_of(self, chat_id: int, message_id: int) -> str | None:
+        """The article a message of the chat is about (a brief, its post, an answer), if known."""
+        return await self.store.article_of_message(chat_id, message_id)
+
+    async def link(self, chat_id: int, message_ids: list[int], article_id: str) -> None:
+        """Note that these messages (a question and its answer, an ask prompt) are about an article."""
+        await self.store.link_messages(chat_id, message_ids, article_id)
+
+    async def brief_message_ids(self, chat_id: int, message_id: int) -> list[int]:
+        """The messages of the brief whose buttons are on `message_id`."""
+        return await self.store.brief_messages(chat_id, message_id)
+
+    async def relink_brief(self, chat_id: int, message_ids: list[int], article_id: str) -> None:
+        """A brief now made of these messages (switched to the other language) is about the article."""
+        await self.store.link_messages(chat_id, message_ids, article_id)
+        await self.store.link_brief(chat_id, message_ids)
 
     def prepare(self, text: str, source: Source) -> Article:
         """Check and tidy a post into an Article (raises InputError subclasses for bad input)."""
