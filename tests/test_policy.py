@@ -6,6 +6,9 @@ import asyncio
 import time
 from datetime import timedelta
 
+import pytest
+
+from bot.errors import BudgetExceeded
 from bot.pipeline.analyse import prepare_article
 from tests.articles import BANK, PORT, WATER
 from tests.conftest import APPROVED_CHANNELS, RunningBot, run_bot
@@ -216,3 +219,55 @@ async def test_a_channel_post_that_fails_is_not_retried_on_every_digest_run(
     await asyncio.sleep(0.2)
     await run_job(bot)
     assert fake_openai.calls == 3
+
+
+async def test_two_replicas_share_the_budgets(settings_factory, fake_openai: FakeOpenAI) -> None:
+    """Budgets live in Redis: what one replica spent for a user counts on the other."""
+    from bot.app.services import Services
+
+    first = await Services.open(settings_factory(telegram_bot_token="123456:TEST-TOKEN"))
+    second = await Services.open(settings_factory(telegram_bot_token="123456:TEST-TOKEN"))
+    try:
+        water = first.pipeline.prepare(WATER)
+        budget = first.analyser.estimate(water.text) + 50
+        for services in (first, second):
+            services.settings.daily_token_budget = budget
+        brief = await first.pipeline.brief(water, spender=first.policy.payer(USER))
+        assert brief.usage.calls == 1
+        spent = await second.store.tokens_used(
+            first.policy.clock.now().strftime("%Y-%m-%d"), first.policy.payer(USER).who
+        )
+        assert spent == brief.usage.total  # the reservation became the real usage
+        with pytest.raises(BudgetExceeded):
+            await second.pipeline.analyse(BANK, spender=second.policy.payer(USER))
+        assert fake_openai.calls == 1
+        # The same budget on another replica, for another user: untouched.
+        await second.pipeline.analyse(BANK, spender=second.policy.payer(OTHER))
+        assert fake_openai.calls == 2
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_channel_post_is_kept_two_days_not_a_month(
+    bot: RunningBot, telegram: FakeTelegram, redis_url: str
+) -> None:
+    import redis
+
+    telegram.post_to_channel(APPROVED_CHANNELS[0], BANK, title="قناة الاقتصاد")
+    article = bot.services.pipeline.prepare(BANK)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        await telegram.wait_for(
+            lambda: client.exists(f"naba:analysis:{bot.services.analyser.cache_namespace}:{article.id}") == 1
+        )
+        two_days = 2 * 86_400
+        assert 0 < client.ttl(f"naba:article:{article.id}") <= two_days
+        assert 0 < client.ttl(f"naba:analysis:{bot.services.analyser.cache_namespace}:{article.id}") <= two_days
+        # A reader forwards the same post: now it is theirs too, and kept for CACHE_TTL_DAYS.
+        telegram.send_text(USER, BANK, forward_origin=CHANNEL)
+        await replies(telegram, USER)
+        assert client.ttl(f"naba:article:{article.id}") > two_days
+        assert client.ttl(f"naba:analysis:{bot.services.analyser.cache_namespace}:{article.id}") > two_days
+    finally:
+        client.close()
