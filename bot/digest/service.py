@@ -110,6 +110,22 @@ class Digests:
         await self.store.put_subscription(subscription, due.timestamp())
         return subscription, True
 
+    async def today(self, chat_id: int) -> tuple[list[Story], str]:
+        """/digest: the chat's stories now, and its local day (in its subscription's zone, else TIMEZONE)."""
+        stories = await self.stories(chat_id)
+        subscription = await self.store.get_subscription(chat_id)
+        zone = subscription.timezone if subscription else self.settings.timezone
+        return stories, local_day(self.clock.now(), zone)
+
+    async def language_of(self, subscription: Subscription) -> Lang:
+        """A digest's language: the chat's current /lang choice (a person's, or a group's admins'), else the
+        language it subscribed in."""
+        return await self.store.get_language(subscription.chat_id) or subscription.lang
+
+    async def move(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: its subscription follows it."""
+        await self.store.move_chat(old_chat_id, new_chat_id)
+
     async def unsubscribe(self, chat_id: int) -> bool:
         """Stop a chat's digest; False when it had none."""
         return await self.store.delete_subscription(chat_id)

@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.digest.compose import Story
-from bot.digest.schedule import ScheduleError, local_day
+from bot.digest.schedule import ScheduleError
 from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed
 from bot.handlers import io
 from bot.handlers.context import Context
@@ -64,13 +64,10 @@ async def on_digest(update: Update, context: Context) -> None:
         return
     lang = await io.language(update, context)
     services = context.bot_data.services
-    stories = await services.digests.stories(chat.id)
+    stories, day = await services.digests.today(chat.id)
     if not stories:
         await io.Reply(context, message, lang).notice("digest_empty")
         return
-    subscription = await services.store.get_subscription(chat.id)
-    zone = subscription.timezone if subscription else services.settings.timezone
-    day = local_day(services.clock.now(), zone)
     await io.send(context, chat.id, render_digest(stories, day, lang), reply_to=message.message_id)
 
 
@@ -120,18 +117,16 @@ async def on_migrated(update: Update, context: Context) -> None:
     """A group became a supergroup: its subscription moves to the new chat id."""
     message = update.effective_message
     if message is not None and message.migrate_to_chat_id:
-        await context.bot_data.services.store.move_chat(message.chat_id, message.migrate_to_chat_id)
+        await context.bot_data.services.digests.move(message.chat_id, message.migrate_to_chat_id)
 
 
 async def tick(context: Context) -> None:
     """JobQueue job: send the digests that are due (each at most once per local day)."""
     bot = context.bot
-    store = context.bot_data.services.store
+    digests = context.bot_data.services.digests
 
     async def render(subscription: Subscription, stories: list[Story], day: str) -> list[str]:
-        lang = subscription.lang
-        if not subscription.group:
-            lang = await store.get_language(subscription.chat_id) or lang
+        lang = await digests.language_of(subscription)
         return [message.html for message in render_digest(stories, day, lang)]
 
     async def send(chat_id: int, html: str) -> None:
