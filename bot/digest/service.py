@@ -13,15 +13,15 @@ from typing import Any
 from bot import metrics
 from bot.clock import Clock
 from bot.config import Settings
+from bot.digest.channels import ChannelPosts
 from bot.digest.compose import Item, Story, StoryIndex, rank
 from bot.digest.schedule import local_day, next_due, parse_subscribe_args
-from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed, FailedRecently, NabaError
+from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed
 from bot.llm.spend import FREE, Spender
-from bot.models import Article, Lang, Source, Subscription
+from bot.models import Lang, Subscription
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
 from bot.store.base import Entry
-from bot.store.digests import CHANNEL_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ WINDOW_STEP = 600  # the channels' 24 hours start on a 10-minute step, so the in
 COMPOSED_SECONDS = 600  # a chat's composed digest is reused while nothing it is made of changed
 COMPOSED_MAX = 20_000
 OFF_LOOP_ITEMS = 300  # a digest of more articles (the chat's and the index's) is grouped in a worker thread
-MAX_BACKGROUND = 32  # channel posts analysed in the background at once (the rest: at a later call)
 PURGE_EVERY = 500  # compositions between two sweeps of the expired ones
 
 # Renders a digest into Telegram HTML messages; sends one of them to a chat (raises ChatUnreachable,
@@ -74,7 +73,6 @@ class Digests:
         payer: Callable[[], Spender] = lambda: FREE,
     ) -> None:
         self.settings = settings
-        self.payer = payer  # who pays for analysing a channel's post (the bot: the day's total cap)
         self.store = store
         self.pipeline = pipeline
         self.max_stories = settings.digest_max_stories
@@ -87,8 +85,7 @@ class Digests:
         self._shingles: dict[str, set[int]] = {}  # each article's shingles are computed once
         self._composed: dict[int, tuple[Any, float, list[Story]]] = {}
         self._composing: dict[int, tuple[Any, asyncio.Future[list[Story]]]] = {}
-        self._analysing: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.posts = ChannelPosts(store, pipeline, clock, payer)
 
     async def subscribe(
         self, chat_id: int, args: list[str], lang: Lang, *, group: bool, now: datetime | None = None
@@ -174,9 +171,7 @@ class Digests:
 
     async def close(self) -> None:
         """Cancel the background analyses still running (their posts are analysed at a later call)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.posts.close()
 
     def forget(self, chat_id: int) -> None:
         """Drop what is kept in memory about a chat's digest (/forget)."""
@@ -228,56 +223,9 @@ class Digests:
             if cached is not None:
                 items.append(Item(article, cached.grounded, received))
             elif analyse_missing:  # a channel post not analysed yet: once, in the background
-                self._analyse_later(article)
+                self.posts.analyse_later(article)
             # else: a chat's article whose analysis expired: no model call on a subscriber's behalf
         return items
-
-    def _analyse_later(self, article: Article) -> None:
-        if article.id in self._analysing or len(self._analysing) >= MAX_BACKGROUND:
-            return
-        self._analysing.add(article.id)
-
-        async def analyse() -> None:
-            try:
-                await self.analyse_post(article)
-            except FailedRecently:
-                pass  # it failed minutes ago (and was logged then): a later run tries again
-            except NabaError as exc:
-                log.warning("could not analyse channel post %s for the digest: %s", article.id[:12], exc)
-            finally:
-                self._analysing.discard(article.id)
-
-        task = asyncio.create_task(analyse())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def take_post(self, chat_id: int, message_id: int, text: str, source: Source, *, edited: bool) -> None:
-        """Keep an approved channel's post for the digests (two days) and analyse it once, at the bot's cost.
-
-        An edited post replaces the version kept, so a corrected figure is what digests show. A post
-        too short or too long to be an article is let go; a failed analysis is tried again later.
-        """
-        try:
-            article = self.pipeline.prepare(text, source)
-        except NabaError:
-            return
-        if edited:
-            earlier = await self.store.article_of_message(chat_id, message_id)
-            if earlier == article.id:
-                return  # nothing but decoration changed
-            if earlier:
-                await self.store.remove_channel_article(earlier, source)
-        await self.store.put_article(article, ttl=CHANNEL_WINDOW)
-        await self.store.add_channel_article(article.id, source, self.clock.time())
-        await self.store.link_message(chat_id, message_id, article.id)
-        try:
-            await self.analyse_post(article)
-        except NabaError as exc:
-            log.warning("channel post %s not analysed yet (%s); a digest will try again", article.id[:12], exc)
-
-    async def analyse_post(self, article: Article) -> None:
-        """Analyse a channel's post for the digests (kept as long as they need it), at the bot's cost."""
-        await self.pipeline.brief(article, spender=self.payer(), ttl=CHANNEL_WINDOW)
 
     async def run_due(
         self, render: Render, send: Send, now: datetime | None = None, *, allowed: Allowed | None = None

@@ -85,7 +85,7 @@ async def on_channel_post(update: Update, context: Context) -> None:
         return
     source = Source(kind="channel", name=post.chat.title or post.chat.username)
     edited = update.edited_channel_post is not None
-    await services.digests.take_post(
+    await services.digests.posts.take_post(
         post.chat_id, post.message_id, post.text or post.caption or "", source, edited=edited
     )
 
