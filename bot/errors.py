@@ -50,9 +50,14 @@ class FetchError(InputError):
 
 
 class LLMError(NabaError):
-    """The language model could not produce an answer."""
+    """The language model could not produce an answer.
+
+    `billed` says whether the endpoint may have charged for the attempt (it worked on it, or we
+    cannot tell); False when the request never reached a model (unreachable, rejected up front).
+    """
 
     key = "error_llm"
+    billed = True
 
 
 class LLMUnavailable(LLMError):

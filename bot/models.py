@@ -155,6 +155,7 @@ class Source(BaseModel):
     kind: Literal["channel", "chat", "user", "hidden_user", "link", "paste"] = "paste"
     name: str | None = None
     url: str | None = None
+    chat_id: int | None = None  # the channel, for a post the bot read in a channel it is a member of
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -66,7 +66,7 @@ async def test_redis_stopped_mid_run(
 async def test_every_key_has_the_prefix_and_a_ttl(services: Services, redis_url: str) -> None:
     await services.pipeline.analyse(WATER)
     day = datetime.now(UTC).strftime("%Y-%m-%d")
-    assert await services.store.reserve_tokens(day, "a1b2", 100, user_limit=0, total_limit=0) is None
+    assert await services.store.reserve_tokens(day, "a1b2", 100, user_limit=0, total_limit=0) == (None, True)
     await services.store.count_request("a1b2", 1, 6)
     await services.store.add_stats(metrics.take_tally())
     client = redis.Redis.from_url(redis_url)

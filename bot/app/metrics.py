@@ -18,7 +18,8 @@ import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tornado.httpserver import HTTPServer
 
-from bot.metrics import REGISTRY, put_back, take_tally
+from bot.metrics import REGISTRY
+from bot.policy.report import flush as flush_stats  # the tally to Redis (kept while Redis is down)
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -173,13 +174,6 @@ def bind(listen: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
-
-
-async def flush_stats(store: Store) -> None:
-    """Write the day's tally to Redis; when Redis is down it is kept for the next flush."""
-    tally = take_tally()
-    if tally and not await store.add_stats(tally):
-        put_back(tally)
 
 
 async def flush_job(context: Context) -> None:

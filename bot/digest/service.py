@@ -188,7 +188,11 @@ class Digests:
         entries = await self.store.channel_articles(since)
         async with self._channel_lock:
             current = self._channels
-            growing = current is not None and current.since == since
+            # The index only grows while the window's start stays put and no post left it (an edit, or
+            # a channel the bot left): else it is built anew.
+            growing = (
+                current is not None and current.since == since and current.seen <= {_entry_key(e) for e in entries}
+            )
             known = current.seen if current is not None and growing else frozenset()
             fresh = [e for e in entries if _entry_key(e) not in known]
             if current is not None and growing and not fresh:
@@ -308,11 +312,11 @@ class Digests:
             await self.store.delete_subscription(chat_id)
             return False
         except DeliveryFailed as exc:
-            metrics.DIGESTS.labels(result="failed").inc()
-            metrics.record(metrics.Event.DIGEST_FAILED)
             if exc.retry:
                 await self.store.release_digest(chat_id, day)  # the next run goes on where this one stopped
                 return False
+            metrics.DIGESTS.labels(result="failed").inc()
+            metrics.record(metrics.Event.DIGEST_FAILED)
             log.warning("the digest for chat %s could not be sent: %s", chat_id, exc)
         await self.store.digest_done(chat_id, day)
         await self.store.reschedule(chat_id, following.timestamp())

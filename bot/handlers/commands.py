@@ -81,9 +81,9 @@ async def on_forget(update: Update, context: Context) -> None:
     if not await io.may_manage(update, context):
         await io.Reply(context, message, lang).notice("admins_only_group")
         return
-    await context.bot_data.services.store.forget_chat(message.chat_id, user.id)
+    forgotten = await context.bot_data.services.store.forget_chat(message.chat_id, user.id)
     context.bot_data.services.digests.forget(message.chat_id)
-    await io.Reply(context, message, lang).notice("forgotten")
+    await io.Reply(context, message, lang).notice("forgotten" if forgotten else "forget_failed")
 
 
 async def on_stats(update: Update, context: Context) -> None:
@@ -92,6 +92,8 @@ async def on_stats(update: Update, context: Context) -> None:
     services = context.bot_data.services
     if message is None:
         return
+    if message.chat.type != ChatType.PRIVATE:
+        return  # never the bot's figures in a group (and, as for any command it does not have, no reply)
     if not services.policy.is_admin(user.id if user else None):
         await on_unknown_command(update, context)
         return
@@ -114,7 +116,12 @@ async def check_allowed(update: Update, context: Context) -> None:
     if update.callback_query is not None:  # a button: answered with the refusal, nothing in the chat
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer(t(lang, "not_allowed"))
-    elif update.message and update.effective_chat and update.effective_chat.type == "private":
+    elif (
+        update.message
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+        and await context.bot_data.services.policy.tell_refused(user.id if user else None)
+    ):
         await io.send(context, update.effective_chat.id, notice(lang, "not_allowed"))
     raise ApplicationHandlerStop
 

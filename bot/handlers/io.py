@@ -245,10 +245,12 @@ class Reply:
 
     async def fail(self, error: NabaError) -> None:
         """Tell the user, in their language, what went wrong (a refusal already told this minute: nothing)."""
-        metrics.record_error(error.key)
-        if isinstance(error, Refused) and error.silent:
-            await self.withdraw()
-            return
+        if isinstance(error, Refused):  # counted as a refusal (bot.policy), not as an error
+            if error.silent:
+                await self.withdraw()
+                return
+        else:
+            metrics.record_error(error.key)
         await self.show(error_notice(self.lang, error.key, error.params))
 
     async def withdraw(self) -> None:

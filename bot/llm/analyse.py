@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from bot import text as textlib
 from bot.config import Settings
-from bot.errors import ContextTooSmall
+from bot.errors import ContextTooSmall, LLMError
 from bot.llm.client import ChatClient, Completion, ContextExceeded, OutputTruncated, schema_json
 from bot.llm.prompts import Prompt, load_prompt
 from bot.llm.spend import FREE, Spender
@@ -88,13 +88,15 @@ class Analyser:
         """Analyse the article, splitting it when it does not fit, and merge the parts.
 
         The estimate is reserved with `spender` before the first call (which may refuse it) and
-        settled with the real usage after the last (with nothing when the analysis failed).
+        settled with the real usage after the last; a failure is charged the estimate (the endpoint
+        may well have billed it) unless no model worked on it (see failure_cost).
         """
-        await spender.reserve(self.estimate(article))
+        estimate = self.estimate(article)
+        await spender.reserve(estimate)
         try:
             result = await self._analyse(article)
-        except BaseException:
-            await spender.settle(Usage())
+        except BaseException as exc:
+            await spender.settle(failure_cost(exc, estimate))
             raise
         await spender.settle(result.usage)
         return result
@@ -165,6 +167,13 @@ class Analyser:
             language=language,
         )
         return merged, result.usage
+
+
+def failure_cost(exc: BaseException, estimate: int) -> Usage:
+    """What a failed model call is charged: the estimate, unless the request never reached a model."""
+    if isinstance(exc, LLMError) and not exc.billed:
+        return Usage()
+    return Usage(prompt_tokens=estimate)
 
 
 def _unique(items: list[T], text: Callable[[T], str]) -> list[T]:

@@ -7,6 +7,7 @@ import re
 from bot import text as textlib
 from bot.config import Settings
 from bot.errors import ContextTooSmall
+from bot.llm.analyse import failure_cost
 from bot.llm.client import ChatClient, ContextExceeded, schema_json
 from bot.llm.prompts import load_prompt
 from bot.llm.spend import FREE, Spender
@@ -58,18 +59,19 @@ class Answerer:
             question=question,
             language=LANGUAGE_NAMES[lang],
         )
-        await spender.reserve(self.counter.count_messages(messages) + ANSWER_TOKENS)
+        estimate = self.counter.count_messages(messages) + ANSWER_TOKENS
+        await spender.reserve(estimate)
         try:
             result = await self.client.parse(messages, Answer, ANSWER_TOKENS)
         except ContextExceeded as exc:
-            await spender.settle(Usage())
+            await spender.settle(Usage())  # rejected before any work: nothing to pay
             # A server smaller than configured: learn its window and try once more within it.
             self.client.learn_context(exc.limit or int(self.window * 0.6))
             if retried or self.window <= fixed + ANSWER_TOKENS + 64:
                 raise ContextTooSmall("the model's context window is too small", limit=self.window) from exc
             return await self.answer(article, brief, history, question, lang, spender=spender, retried=True)
-        except BaseException:
-            await spender.settle(Usage())
+        except BaseException as exc:
+            await spender.settle(failure_cost(exc, estimate))
             raise
         await spender.settle(result.usage)
         return result.value, result.usage

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=pydantic.BaseModel)
+QUEUE_TIMEOUT_SHARE = 2  # a call waits at most this many total timeouts for one of the LLM_CONCURRENCY slots
 
 _LIMIT_PATTERNS = (
     re.compile(r"maximum context length is (\d+)", re.IGNORECASE),  # OpenAI, vLLM, Azure
@@ -88,6 +89,7 @@ class ChatClient:
         self.model = settings.openai_model
         # The most one call may take, the SDK's retries included: a reader hears back within it.
         self.total_timeout = settings.openai_total_timeout
+        self.queue_timeout = QUEUE_TIMEOUT_SHARE * settings.openai_total_timeout  # the longest wait for a turn
         # The endpoint's context window: from the settings, lowered when the server says it is smaller.
         self.context_tokens = settings.context_tokens
         self._options: dict[str, Any] = {
@@ -132,9 +134,16 @@ class ChatClient:
         """Send one chat request with `schema` as strict structured output; return the validated object."""
         import openai
 
+        try:
+            # A turn comes within queue_timeout, or the reader hears the bot is busy: a waiting call
+            # must not outlive the analysis lock another replica respects (ArticlePipeline).
+            async with asyncio.timeout(self.queue_timeout):
+                await self._gate.acquire()
+        except TimeoutError:
+            raise _unbilled(LLMRateLimited("every model call slot stayed busy")) from None
         started: float | None = None
         try:
-            async with self._gate, asyncio.timeout(self.total_timeout):  # the wait for a turn is not timed
+            async with asyncio.timeout(self.total_timeout):
                 started = time.perf_counter()
                 completion = await self._client.chat.completions.parse(
                     model=self.model,
@@ -154,6 +163,7 @@ class ChatClient:
         except openai.OpenAIError as exc:
             raise _failed(_translate(exc)) from exc
         finally:
+            self._gate.release()
             if started is not None:
                 metrics.MODEL_SECONDS.observe(time.perf_counter() - started)
         choice = completion.choices[0]
@@ -202,7 +212,7 @@ def _translate(exc: openai.OpenAIError) -> LLMError:
     if isinstance(exc, openai.APITimeoutError):
         return LLMUnavailable("the model endpoint timed out")
     if isinstance(exc, openai.APIConnectionError):
-        return LLMUnavailable("the model endpoint cannot be reached")
+        return _unbilled(LLMUnavailable("the model endpoint cannot be reached"))
     if isinstance(exc, openai.RateLimitError):
         if getattr(exc, "code", None) == "insufficient_quota":
             log.error("the OpenAI account has no quota left: %s", exc.message)
@@ -211,15 +221,23 @@ def _translate(exc: openai.OpenAIError) -> LLMError:
     if isinstance(exc, openai.APIStatusError):
         message = _error_message(exc)
         if exc.status_code in (400, 413, 422) and _is_context_error(exc, message):
-            return ContextExceeded(message, _context_limit(exc, message))
+            return _unbilled(ContextExceeded(message, _context_limit(exc, message)))
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError | openai.NotFoundError):
             log.error("the model endpoint rejected the request (%s): %s", exc.status_code, message)
-            return LLMAuthError(f"the model endpoint said {exc.status_code}: check OPENAI_API_KEY and OPENAI_MODEL")
+            return _unbilled(
+                LLMAuthError(f"the model endpoint said {exc.status_code}: check OPENAI_API_KEY and OPENAI_MODEL")
+            )
         if exc.status_code >= 500:
             return LLMUnavailable(f"the model endpoint failed ({exc.status_code})")
         log.error("the model endpoint rejected the request (%s): %s", exc.status_code, message)
         return LLMError(f"the model endpoint rejected the request ({exc.status_code})")
     return LLMError(str(exc))
+
+
+def _unbilled(error: LLMError) -> LLMError:
+    """An error for a request no model worked on (nothing to pay for)."""
+    error.billed = False
+    return error
 
 
 def _error_message(exc: openai.APIStatusError) -> str:

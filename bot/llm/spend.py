@@ -20,7 +20,10 @@ class Spender(Protocol):
         """Reserve an estimate before the call (raise a NabaError to refuse it)."""
 
     async def settle(self, usage: Usage) -> None:
-        """Replace the reservation by what the call cost (an empty Usage when it failed)."""
+        """Replace the reservation by what the call cost (an empty Usage when nothing was spent)."""
+
+    async def admit(self) -> None:
+        """Count a request that may lead to a model call (a link to fetch) before its work starts."""
 
 
 class _Free:
@@ -31,6 +34,9 @@ class _Free:
 
     async def settle(self, usage: Usage) -> None:
         """Nothing to settle."""
+
+    async def admit(self) -> None:
+        """Nothing to count."""
 
 
 FREE: Spender = _Free()

@@ -10,7 +10,7 @@ import time
 from bot import metrics
 from bot import text as textlib
 from bot.config import Settings
-from bot.errors import EmptyInput, FailedRecently, InputTooLong, LLMError, NotAnArticle
+from bot.errors import EmptyInput, FailedRecently, InputTooLong, LLMError, NotAnArticle, Refused
 from bot.llm.analyse import Analyser
 from bot.llm.spend import FREE, Spender
 from bot.models import Article, Brief, CachedAnalysis, Source, Usage
@@ -91,23 +91,30 @@ class ArticlePipeline:
         """
         started = started if started is not None else time.perf_counter()
         namespace = self.analyser.cache_namespace
-        text_sha = _sha(article.text)
         cached = await self.store.get_analysis(namespace, article.id)
-        spent = Usage()
-        if cached is None:
-            metrics.CACHE.labels(result="miss").inc()
-            metrics.record(metrics.Event.CACHE_MISS)
-            if await self.store.failed_recently(namespace, article.id):
-                raise FailedRecently("the analysis of this article failed a few minutes ago")
-            cached, spent = await self._single_flight(namespace, article, text_sha, spender, ttl)
-        else:
-            metrics.CACHE.labels(result="hit").inc()
-            metrics.record(metrics.Event.CACHE_HIT)
-            if ttl is None:
-                await self.store.keep_analysis(namespace, article.id)  # made for a channel post: now a reader's
+        if cached is not None:
+            return await self._from_cache(article, cached, namespace, ttl=ttl, started=started)
+        metrics.CACHE.labels(result="miss").inc()
+        metrics.record(metrics.Event.CACHE_MISS)
+        if await self.store.failed_recently(namespace, article.id):
+            raise FailedRecently("the analysis of this article failed a few minutes ago")
+        cached, spent = await self._single_flight(namespace, article, _sha(article.text), spender, ttl)
         await self.store.put_article(article, ttl=ttl)
+        return self._brief(article, cached, spent, started)
+
+    async def _from_cache(
+        self, article: Article, cached: CachedAnalysis, namespace: str, *, ttl: int | None, started: float
+    ) -> Brief:
+        metrics.CACHE.labels(result="hit").inc()
+        metrics.record(metrics.Event.CACHE_HIT)
+        if ttl is None:
+            await self.store.keep_analysis(namespace, article.id)  # made for a channel post: now a reader's
+        await self.store.put_article(article, ttl=ttl)
+        return self._brief(article, cached, Usage(), started)
+
+    def _brief(self, article: Article, cached: CachedAnalysis, spent: Usage, started: float) -> Brief:
         grounded, report = cached.grounded, cached.grounding
-        if cached.text_sha != text_sha:
+        if cached.text_sha != _sha(article.text):
             # Same article in another form (whitespace, signature...): quotes must be spans of *this* text.
             grounded, report = ground(cached.raw, article.text)
         return Brief(
@@ -121,9 +128,11 @@ class ArticlePipeline:
 
     async def cached_brief(self, article: Article) -> Brief | None:
         """The brief of a prepared article if it is already cached (never calls the model)."""
-        if await self.store.get_analysis(self.analyser.cache_namespace, article.id) is None:
+        namespace = self.analyser.cache_namespace
+        cached = await self.store.get_analysis(namespace, article.id)
+        if cached is None:
             return None
-        return await self.brief(article)
+        return await self._from_cache(article, cached, namespace, ttl=None, started=time.perf_counter())
 
     async def stored(self, article_id: str) -> tuple[Article, CachedAnalysis] | None:
         """A stored article with its cached analysis (both expire with CACHE_TTL_DAYS)."""
@@ -136,10 +145,16 @@ class ArticlePipeline:
     async def _single_flight(
         self, namespace: str, article: Article, text_sha: str, spender: Spender, ttl: int | None
     ) -> tuple[CachedAnalysis, Usage]:
-        """One model call per article: in this process via a shared future, across processes via a Redis lock."""
-        running = self._inflight.get(article.id)
-        if running is not None:
-            return (await asyncio.shield(running))[0], Usage()
+        """One model call per article: in this process via a shared future, across processes via a Redis lock.
+
+        A waiter shares the asker's result or failure, but not a refusal: that was the asker's own
+        budget or rate, so the waiter asks again, paying for itself.
+        """
+        while (running := self._inflight.get(article.id)) is not None:
+            try:
+                return (await asyncio.shield(running))[0], Usage()
+            except Refused:
+                continue
         future: asyncio.Future[tuple[CachedAnalysis, Usage]] = asyncio.get_running_loop().create_future()
         self._inflight[article.id] = future
         try:

@@ -322,6 +322,8 @@ class Intake:
             cached = await self.cached(article)
             if cached is not None:
                 return cached
+        if article is None:
+            await spender.admit()  # fetching costs too: a link counts against the rate before the fetch
         shown = asyncio.create_task(on_work()) if on_work is not None else None
         try:
             if article is None:

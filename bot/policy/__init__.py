@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot import metrics
@@ -52,26 +52,22 @@ class Payer(Spender):
     policy: Policy
     who: str | None
     limited: bool
-    day: str = ""
-    reserved: int = field(default=0)
+    day: str = ""  # the UTC day of the reservation (empty: nothing reserved in Redis)
+    reserved: int = 0
+    counted: bool = False  # this request was counted against the rate (once, whatever it calls)
 
     async def reserve(self, tokens: int) -> None:
-        """Count the request against the user's rate and reserve `tokens` of the day's budgets (or refuse)."""
+        """Count the request against the user's rate (once per request) and reserve `tokens` of the
+        day's budgets, or refuse."""
         policy = self.policy
         settings = policy.settings
         now = policy.clock.now()
-        if self.who is not None and self.limited and settings.user_requests_per_minute:
-            minute = int(now.timestamp() // 60)
-            allowed, tell = await policy.store.count_request(self.who, minute, settings.user_requests_per_minute)
-            if not allowed:
-                metrics.REFUSALS.labels(reason="rate").inc()
-                metrics.record(metrics.Event.RATE_REFUSAL)
-                raise RequestsTooFast(
-                    "too many requests this minute", silent=not tell, limit=settings.user_requests_per_minute
-                )
-        self.day = now.strftime("%Y-%m-%d")
-        refusal = await policy.store.reserve_tokens(
-            self.day,
+        if not self.counted:
+            self.counted = True
+            await self._count_request(now.timestamp())
+        day = now.strftime("%Y-%m-%d")
+        refusal, counted = await policy.store.reserve_tokens(
+            day,
             self.who,
             tokens,
             user_limit=settings.daily_token_budget if self.limited and self.who is not None else 0,
@@ -85,13 +81,30 @@ class Payer(Spender):
             if refusal == "budget":
                 raise BudgetExceeded("the user's daily token budget is spent", hours=hours, minutes=minutes)
             raise TotalBudgetExceeded("the bot's daily token budget is spent", hours=hours, minutes=minutes)
-        self.reserved = tokens
+        self.day, self.reserved = (day, tokens) if counted else ("", 0)
 
     async def settle(self, usage: Usage) -> None:
         """Turn the reservation into what the call really cost."""
         if self.day:
             await self.policy.store.settle_tokens(self.day, self.who, self.reserved, usage.total)
-        self.reserved = 0
+        self.day, self.reserved = "", 0
+
+    async def admit(self) -> None:
+        """Count a request that may lead to a model call (a link to fetch) against the rate, now."""
+        if not self.counted:
+            self.counted = True
+            await self._count_request(self.policy.clock.time())
+
+    async def _count_request(self, now: float) -> None:
+        settings = self.policy.settings
+        if self.who is None or not self.limited or not settings.user_requests_per_minute:
+            return
+        limit = settings.user_requests_per_minute
+        allowed, tell = await self.policy.store.count_request(self.who, int(now // 60), limit)
+        if not allowed:
+            metrics.REFUSALS.labels(reason="rate").inc()
+            metrics.record(metrics.Event.RATE_REFUSAL)
+            raise RequestsTooFast("too many requests this minute", silent=not tell, limit=limit)
 
 
 class Policy:
@@ -120,6 +133,14 @@ class Policy:
             return Payer(self, None, limited=True)
         return Payer(self, metrics.pseudonym(user_id, self._secret), limited=not self.is_admin(user_id))
 
+    async def tell_refused(self, user_id: int | None) -> bool:
+        """Whether someone outside ALLOWED_USER_IDS is told so now: once a minute at most, so a stranger's
+        flood costs the bot no flood of replies (which would eat the send budget digests need)."""
+        if user_id is None:
+            return False
+        minute = int(self.clock.time() // 60)
+        return await self.store.first_in_minute(f"refused:{metrics.pseudonym(user_id, self._secret)}", minute)
+
     def until_midnight(self) -> timedelta:
         """Time left until budgets reset (UTC midnight)."""
         now = self.clock.now()
@@ -133,7 +154,12 @@ class Policy:
         return chat_id in self.settings.allowed_channel_ids or await self.store.channel_approved(chat_id)
 
     async def joined(self, chat_id: int, *, channel: bool, by: int | None) -> Membership:
-        """Someone (`by`) added the bot to a group or channel: stay, approve the channel, or leave."""
+        """Someone (`by`) added the bot to a group or channel: stay, approve the channel, or leave.
+
+        A channel listed in ALLOWED_CHANNEL_IDS is the operator's choice, whoever adds the bot to it.
+        """
+        if channel and chat_id in self.settings.allowed_channel_ids:
+            return Membership.APPROVED
         if not self.may_use(by):
             log.info("chat %s: added by a user outside ALLOWED_USER_IDS; leaving", chat_id)
             return Membership.LEAVE
@@ -142,17 +168,17 @@ class Policy:
         if self.is_admin(by):
             await self.store.approve_channel(chat_id)
             return Membership.APPROVED
-        if chat_id not in self.settings.allowed_channel_ids:
-            log.info(
-                "channel %s: added by a non-admin, its posts are ignored (add its id to ALLOWED_CHANNEL_IDS, "
-                "or let an admin add the bot)",
-                chat_id,
-            )
+        log.info(
+            "channel %s: added by a non-admin, its posts are ignored (add its id to ALLOWED_CHANNEL_IDS, "
+            "or let an admin add the bot)",
+            chat_id,
+        )
         return Membership.STAY
 
     async def left(self, chat_id: int) -> None:
-        """The bot left or was removed from a chat: a channel's approval ends with it."""
+        """The bot left or was removed from a chat: a channel's approval ends, and its posts leave the digests."""
         await self.store.unapprove_channel(chat_id)
+        await self.store.drop_channel_posts(chat_id)
 
     def may_receive_digest(self, subscription: Subscription) -> bool:
         """A private subscriber must still be allowed to use the bot; a group's digest goes on."""

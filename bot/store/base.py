@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -31,13 +31,16 @@ def parse(raw: bytes | str | None, model: type[M], where: str = "") -> M | None:
 
 def entry_member(article_id: str, source: Source) -> str:
     """A sorted-set member naming an article and where it came from (one article, several sources)."""
-    return json.dumps([article_id, source.kind, source.name, source.url], ensure_ascii=False)
+    fields: list[object] = [article_id, source.kind, source.name, source.url]
+    if source.chat_id is not None:
+        fields.append(source.chat_id)  # a channel's post: which channel, so it can be dropped if the bot leaves
+    return json.dumps(fields, ensure_ascii=False)
 
 
 def parse_entry(member: bytes | str, score: float) -> Entry:
     """The article id, source and time of a sorted-set member."""
-    article_id, kind, name, url = json.loads(member)
-    return article_id, Source(kind=kind, name=name, url=url), float(score)
+    article_id, kind, name, url, *chat = json.loads(member)
+    return article_id, Source(kind=kind, name=name, url=url, chat_id=chat[0] if chat else None), float(score)
 
 
 class StoreBase:
@@ -53,19 +56,6 @@ class StoreBase:
     async def _set(self, key: str, value: BaseModel, ttl: int | None = None) -> None:
         data = value.model_dump_json()
         await self.redis.run(lambda r: r.set(key, data, ex=ttl or self.ttl), None)
-
-    async def _add_entry(self, key: str, article_id: str, source: Source, when: float, window: int) -> None:
-        """Add an article to a time-ordered set, forgetting entries older than `window` seconds."""
-        member = entry_member(article_id, source)
-
-        async def write(r: Any) -> Any:
-            pipe = r.pipeline(transaction=False)
-            pipe.zadd(key, {member: when})
-            pipe.zremrangebyscore(key, "-inf", when - window)
-            pipe.expire(key, window)
-            return await pipe.execute()
-
-        await self.redis.run(write, None)
 
     async def _entries(self, key: str, since: float) -> list[Entry]:
         """The articles of a time-ordered set since a time."""

@@ -163,14 +163,15 @@ class ChatData(OwnerData):
 
         await self.redis.run(write, None)
 
-    async def forget_chat(self, chat_id: int, user_id: int) -> None:
+    async def forget_chat(self, chat_id: int, user_id: int) -> bool:
         """Delete everything stored because of a chat (/forget), through its index; never a scan.
 
         In a private chat (`chat_id == user_id`) that is all of the user's: their language, threads,
         message links, list of articles, subscription, digests in progress, split posts' parts, the
         articles only they sent (with every analysis), and their turns in groups' threads. In a
         group (the handler lets only an admin do it) it is the group's: the same, with all of its
-        threads; `user_id`'s own data elsewhere stays (they forget it in their private chat).
+        threads; `user_id`'s own data elsewhere stays (they forget it in their private chat). False
+        when Redis could not delete it all (the user is told to try again).
         """
         names = [
             keys.language(chat_id),
@@ -178,4 +179,4 @@ class ChatData(OwnerData):
             keys.chat_last_article(chat_id),
             keys.chat_articles(chat_id),
         ]
-        await self.forget_owner(chat_id, names)
+        return await self.forget_owner(chat_id, names)

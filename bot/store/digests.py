@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.models import Source, Subscription
 from bot.store import keys
-from bot.store.base import Entry, entry_member
+from bot.store.base import Entry, entry_member, parse_entry
 from bot.store.owners import CHANNEL, KEY, OwnerData, claim_article, own
 
 CLAIM_SECONDS = 600  # a replica that dies while sending frees the digest for another after this
@@ -138,6 +138,15 @@ class DigestData(OwnerData):
         """Forget one version of a channel post (the channel edited it)."""
         member = entry_member(article_id, source)
         await self.redis.run(lambda r: r.zrem(keys.channel_articles(), member), None)
+
+    async def drop_channel_posts(self, chat_id: int) -> int:
+        """Forget the posts of a channel the bot left (they no longer feed digests); how many there were."""
+        key = keys.channel_articles()
+        raw = await self.redis.run(lambda r: r.zrange(key, 0, -1, withscores=True), [])
+        members = [member for member, score in raw if parse_entry(member, score)[1].chat_id == chat_id]
+        if members:
+            await self.redis.run(lambda r: r.zrem(key, *members), None)
+        return len(members)
 
     async def channel_articles(self, since: float) -> list[Entry]:
         """Channel posts since a time: (article id, channel, arrival time)."""

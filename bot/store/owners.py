@@ -41,6 +41,7 @@ from bot.store.base import StoreBase
 PRUNE_MARGIN = 600  # an entry outlives its key by this much: the replicas' clocks may differ a little
 KEY, ARTICLE, TURNS = "k:", "a:", "t:"
 CHANNEL = "channel"  # the article_senders member of an article a channel posted
+_DOWN = object()
 
 # Removes one user's turns from a thread (a list of Turn JSON); one key, so one slot.
 _DROP_TURNS = """
@@ -85,10 +86,15 @@ def claim_article(pipe: Any, article_id: str, sender: str, seconds: int, now: fl
 class OwnerData(StoreBase):
     """Deletes what an owner's index lists (the rest of the store writes the index)."""
 
-    async def forget_owner(self, owner_id: int, names: Iterable[str] = ()) -> None:
-        """Delete what `owner_id`'s index lists, its index, and the keys `names` (named by the owner)."""
+    async def forget_owner(self, owner_id: int, names: Iterable[str] = ()) -> bool:
+        """Delete what `owner_id`'s index lists, its index, and the keys `names` (named by the owner).
+
+        False when Redis did not answer or refused a deletion: then the index stays, for the next try.
+        """
         index = keys.owner(owner_id)
-        members = await self.redis.run(lambda r: r.zrange(index, 0, -1), [])
+        members = await self.redis.run(lambda r: r.zrange(index, 0, -1), _DOWN)
+        if members is _DOWN:
+            return False
         entries = [m.decode() if isinstance(m, bytes) else str(m) for m in members]
         doomed = [e[len(KEY) :] for e in entries if e.startswith(KEY)]
         articles = [e[len(ARTICLE) :] for e in entries if e.startswith(ARTICLE)]
@@ -103,10 +109,14 @@ class OwnerData(StoreBase):
             for name in [*doomed, *names]:
                 pipe.unlink(name)  # one key a command: a multi-key DEL fails across Cluster slots
             pipe.zrem(keys.subscriptions_due(), uid)  # a chat's place in the digest schedule
-            pipe.unlink(index)  # last: a failure above leaves the index for the next /forget
-            return await pipe.execute(raise_on_error=False)
+            results = await pipe.execute(raise_on_error=False)
+            if any(isinstance(result, Exception) for result in results):
+                return False  # the index stays: the next /forget finds what is left
+            await r.unlink(index)
+            return True
 
-        await self.redis.run(delete, None)
+        done: bool = await self.redis.run(delete, False)
+        return done
 
     async def _release_articles(self, owner_id: int, articles: list[str]) -> list[str]:
         """Drop the owner's claims on articles; the keys of those nobody else holds now, to delete."""

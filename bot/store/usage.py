@@ -18,40 +18,46 @@ RATE_TTL = 120
 STATS_TTL = 40 * 86_400
 TOTAL = "total"
 
+# Adds ARGV[1] tokens to a budget unless that passes its limit ARGV[2] (0: none); gives the key its
+# TTL ARGV[3] when it has none. One key, one slot: atomic on a Cluster too. 1 = reserved, 0 = refused.
+_RESERVE = """
+local used = redis.call('incrby', KEYS[1], ARGV[1])
+if redis.call('ttl', KEYS[1]) < 0 then redis.call('expire', KEYS[1], ARGV[3]) end
+local limit = tonumber(ARGV[2])
+if limit > 0 and used > limit then
+  redis.call('decrby', KEYS[1], ARGV[1])
+  return 0
+end
+return 1
+"""
+
 
 class UsageData(StoreBase):
     """Token budgets (reserve, then settle), per-minute request counts, and /stats' daily figures."""
 
     async def reserve_tokens(
         self, day: str, who: str | None, tokens: int, *, user_limit: int, total_limit: int
-    ) -> str | None:
-        """Reserve `tokens` of the day's budgets; None when done, else the budget that is spent.
+    ) -> tuple[str | None, bool]:
+        """Reserve `tokens` of the day's budgets: (refusal, counted).
 
         `who` is the user's pseudonym (None for the bot's own work, such as a channel post); a limit
-        of 0 is no limit (the tokens are still counted). Returns "budget" (the user's) or
-        "total_budget" (everyone's), and then nothing stays reserved. Without Redis the call is let
-        through: the bot keeps answering when Redis is down (DESIGN §6).
+        of 0 is no limit (the tokens are still counted). The refusal is None, "budget" (the user's)
+        or "total_budget" (everyone's), and then nothing stays reserved. `counted` is False when
+        Redis did not answer: the call is let through (the bot keeps answering when Redis is down,
+        DESIGN §6) and there is nothing to settle later.
         """
 
-        async def op(r: Any) -> str | None:
-            charged: list[str] = []
-            for key, limit, refusal in (
-                (keys.budget(day, who) if who else None, user_limit, "budget"),
-                (keys.budget(day, TOTAL), total_limit, "total_budget"),
-            ):
-                if key is None:
-                    continue
-                used = await r.incrby(key, tokens)
-                charged.append(key)
-                if used == tokens:
-                    await r.expire(key, BUDGET_TTL)
-                if limit and used > limit:
-                    for name in charged:
-                        await r.decrby(name, tokens)
-                    return refusal
-            return None
+        async def op(r: Any) -> tuple[str | None, bool]:
+            user_key = keys.budget(day, who) if who else None
+            if user_key is not None and not await r.eval(_RESERVE, 1, user_key, tokens, user_limit, BUDGET_TTL):
+                return "budget", True
+            if not await r.eval(_RESERVE, 1, keys.budget(day, TOTAL), tokens, total_limit, BUDGET_TTL):
+                if user_key is not None:
+                    await r.decrby(user_key, tokens)
+                return "total_budget", True
+            return None, True
 
-        result: str | None = await self.redis.run(op, None)
+        result: tuple[str | None, bool] = await self.redis.run(op, (None, False))
         return result
 
     async def settle_tokens(self, day: str, who: str | None, reserved: int, spent: int) -> None:
@@ -64,7 +70,7 @@ class UsageData(StoreBase):
             pipe = r.pipeline(transaction=False)
             for key in [keys.budget(day, TOTAL)] + ([keys.budget(day, who)] if who else []):
                 pipe.incrby(key, delta)
-                pipe.expire(key, BUDGET_TTL)
+                pipe.expire(key, BUDGET_TTL, nx=True)
             return await pipe.execute()
 
         await self.redis.run(op, None)
@@ -92,6 +98,11 @@ class UsageData(StoreBase):
 
         result: tuple[bool, bool] = await self.redis.run(op, (True, False))
         return result
+
+    async def first_in_minute(self, what: str, minute: int) -> bool:
+        """True the first time `what` happens in a minute (a reply worth sending once); True without Redis."""
+        key = keys.rate_told(what, minute)
+        return bool(await self.redis.run(lambda r: r.set(key, 1, nx=True, ex=RATE_TTL), True))
 
     # --- statistics ----------------------------------------------------------------------------
 
