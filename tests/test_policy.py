@@ -271,3 +271,181 @@ async def test_a_channel_post_is_kept_two_days_not_a_month(
         assert client.ttl(f"naba:analysis:{bot.services.analyser.cache_namespace}:{article.id}") > two_days
     finally:
         client.close()
+
+
+async def test_a_failed_call_is_charged_unless_no_model_worked_on_it(
+    bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    """Prose instead of JSON still cost tokens: a user cannot spend for free by making the model fail."""
+    services = bot.services
+    day = services.clock.now().strftime("%Y-%m-%d")
+    who = services.policy.payer(USER).who
+    fake_openai.enqueue(Reply.text("I would rather write prose than JSON."))
+    telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+    await replies(telegram, USER)
+    assert fake_openai.calls == 1
+    assert await services.store.tokens_used(day, who) == estimate(bot, WATER)
+    # An endpoint that cannot be reached worked on nothing: nothing is charged.
+    await services.chat.close()
+    services.chat._sdk = None
+    services.chat._options["base_url"] = "http://127.0.0.1:1/v1"
+    telegram.send_text(USER, BANK, forward_origin=CHANNEL, language_code="en")
+    messages = await replies(telegram, USER, 2)
+    assert "not answering" in messages[-1].text
+    assert await services.store.tokens_used(day, who) == estimate(bot, WATER)
+
+
+async def test_someone_waiting_for_the_same_article_is_not_refused_for_another(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    """A viral post forwarded at once by a user whose budget is spent and by one who has budget left."""
+    async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram) as bot:
+        bot.services.settings.daily_token_budget = 1  # USER can afford nothing; ADMIN has no budget
+        fake_openai.latency = 0.3
+        telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+        telegram.send_text(ADMIN, WATER, forward_origin=CHANNEL, language_code="en")
+        [refused] = await replies(telegram, USER)
+        [brief] = await replies(telegram, ADMIN)
+    assert refused.text.startswith(SPENT)
+    assert "Amman" in brief.text and fake_openai.calls == 1
+
+
+async def test_a_link_counts_against_the_rate_before_it_is_fetched(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    from aiohttp import web
+
+    from tests.fakes.server import ThreadedServer
+
+    class Site(ThreadedServer):
+        fetched = 0
+
+        def build_app(self) -> web.Application:
+            async def page(request: web.Request) -> web.Response:
+                Site.fetched += 1
+                return web.Response(text="<html><body><p>too little</p></body></html>", content_type="text/html")
+
+            app = web.Application()
+            app.router.add_get("/{name}", page)
+            return app
+
+    site = Site()
+    site.start()
+    try:
+        async with run_bot(bot_settings(user_requests_per_minute=2), telegram) as bot:
+            bot.services.clock.advance(61 - time.time() % 60)
+            for n in range(4):
+                telegram.send_text(USER, f"{site.origin}/page{n}", language_code="en")
+                await asyncio.sleep(0.3)
+            await asyncio.sleep(0.5)
+        texts = [m.text for m in telegram.bot_messages(USER)]
+        assert Site.fetched == 2  # the third and fourth link were not fetched at all
+        assert sum(t.startswith("Slow down") for t in texts) == 1 and fake_openai.calls == 0
+    finally:
+        site.stop()
+
+
+async def test_a_listed_channel_stays_whoever_adds_the_bot(bot_settings, telegram: FakeTelegram) -> None:
+    listed = APPROVED_CHANNELS[1]
+    async with run_bot(bot_settings(allowed_user_ids=str(USER)), telegram) as bot:
+        telegram.my_chat_member(listed, "administrator", chat_type="channel", title="وكالة", user_id=STRANGER)
+        await asyncio.sleep(0.5)
+        assert listed not in telegram.left_chats and await bot.services.policy.channel_approved(listed)
+
+
+async def test_a_channel_the_bot_leaves_drops_out_of_the_digests(
+    bot_settings, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    channel = -1008888888888
+    async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram) as bot:
+        telegram.my_chat_member(channel, "administrator", chat_type="channel", title="قناة", user_id=ADMIN)
+        await asyncio.sleep(0.3)
+        telegram.post_to_channel(channel, BANK, title="قناة")
+        await telegram.wait_for(lambda: fake_openai.calls == 1)
+        await asyncio.sleep(0.2)
+        telegram.send_command(USER, "digest", language_code="en")
+        [digest] = await replies(telegram, USER)
+        assert "Egypt" in digest.text or "Central Bank" in digest.text or "المركزي" in digest.text
+        telegram.my_chat_member(
+            channel, "kicked", chat_type="channel", title="قناة", user_id=ADMIN, old_status="administrator"
+        )
+        await asyncio.sleep(0.3)
+        telegram.send_command(USER, "digest", language_code="en")
+        messages = await replies(telegram, USER, 2)
+        assert messages[-1].text == digest_empty_en()
+        assert await bot.services.store.channel_articles(0) == []
+
+
+def digest_empty_en() -> str:
+    from bot.render.catalogue import t
+
+    return t("en", "digest_empty")
+
+
+async def test_a_stranger_hears_the_bot_is_private_once_a_minute(bot_settings, telegram: FakeTelegram) -> None:
+    async with run_bot(bot_settings(allowed_user_ids=str(USER)), telegram) as bot:
+        bot.services.clock.advance(61 - time.time() % 60)
+        for n in range(5):
+            telegram.send_text(STRANGER, f"مرحبا {n}", language_code="en")
+        await telegram.wait_for(lambda: len(telegram.bot_messages(STRANGER)) >= 1)
+        await asyncio.sleep(0.5)
+        assert [m.text for m in telegram.bot_messages(STRANGER)] == ["Sorry, this bot is private."]
+
+
+async def test_stats_is_not_answered_in_a_group(bot_settings, telegram: FakeTelegram) -> None:
+    group = -4013
+    async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram):
+        telegram.register_chat(group, "group", title="مجموعة")
+        telegram.send_command(group, "stats", user_id=ADMIN)
+        telegram.send_command(group, "help", user_id=ADMIN)
+        await replies(telegram, group)
+        await asyncio.sleep(0.3)
+    [only] = telegram.bot_messages(group)
+    assert "Naba" in only.text or "نبأ" in only.text  # the /help reply; /stats said nothing there
+    assert not telegram.photos.get(group)
+
+
+async def test_forget_says_so_when_redis_cannot_delete(bot_settings, telegram: FakeTelegram) -> None:
+    async with run_bot(bot_settings(redis_url="redis://127.0.0.1:1/0"), telegram):
+        telegram.send_command(USER, "forget", language_code="en")
+        [reply] = await replies(telegram, USER)
+    assert reply.text.startswith("I could not delete everything just now")
+
+
+async def test_forget_finds_what_an_older_version_stored(services, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Keys written before the per-owner index existed are indexed once at start, so /forget finds them."""
+    import json
+
+    import redis
+
+    user, secret = 987650001, "نص كتبه مستخدم قديم قبل الترقية"
+    article = services.pipeline.prepare(WATER.replace("الأردن", f"الأردن {secret}", 1))
+    namespace = services.analyser.cache_namespace
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.set(f"naba:article:{article.id}", article.model_dump_json(), ex=3600)
+        client.set(f"naba:analysis:{namespace}:{article.id}", json.dumps({"x": secret}), ex=3600)
+        client.set(f"naba:msg:{user}:5", article.id, ex=3600)
+        client.set(f"naba:msg:{user}:6:brief", "[6]", ex=3600)
+        client.rpush(f"naba:thread:{user}:{article.id}", json.dumps({"question": secret, "answer": "…"}))
+        client.expire(f"naba:thread:{user}:{article.id}", 3600)
+        client.zadd(f"naba:chat:{user}:articles", {json.dumps([article.id, "paste", None, None]): 1.0})
+        client.expire(f"naba:chat:{user}:articles", 3600)
+        client.hset(f"naba:usage:2026-01-01:user:{user}", "calls", 1)
+        client.expire(f"naba:usage:2026-01-01:user:{user}", 3600)
+        assert await services.store.index_legacy() > 0
+        assert await services.store.index_legacy() == 0  # once
+        assert await services.store.forget_chat(user, user)
+        for name in client.scan_iter("*"):
+            kind = client.type(name).decode()
+            value = {
+                "string": lambda n: client.get(n) or b"",
+                "list": lambda n: b"".join(client.lrange(n, 0, -1)),
+                "hash": lambda n: b"".join(k + v for k, v in client.hgetall(n).items()),
+                "set": lambda n: b"".join(client.smembers(n)),
+                "zset": lambda n: b"".join(client.zrange(n, 0, -1)),
+            }[kind](name)
+            assert str(user).encode() not in name + value, name
+            assert secret.encode() not in value, name
+    finally:
+        client.close()

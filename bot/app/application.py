@@ -71,6 +71,8 @@ def build_application(settings: Settings) -> Application:
                 server = None
                 raise StartupError(metrics.listen_problem(exc, settings)) from None
         await set_commands(application, settings.admin_user_ids)
+        # Once: what an older version stored gets listed under its owners, so /forget finds it too.
+        application.create_task(services.store.index_legacy(), name="index-legacy-data")
         schedule(application)
         if application.job_queue is not None:
             application.job_queue.run_repeating(

@@ -31,6 +31,7 @@ the article is too old; sending it again briefs it again): the price of not lock
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -144,3 +145,57 @@ class OwnerData(StoreBase):
             doomed += [keys.article(article_id), keys.article_senders(article_id), keys.article_analyses(article_id)]
             doomed += [keys.analysis(ns.decode() if isinstance(ns, bytes) else ns, article_id) for ns in namespaces]
         return doomed
+
+
+LEGACY_MARK = f"{keys.PREFIX}migrated:owner-index-v1"
+LEGACY_MARK_TTL = 400 * 86_400  # longer than anything written before the index existed can live
+
+
+class LegacyIndex(StoreBase):
+    """Indexes, once, what was stored before the per-owner index existed, so /forget finds it too."""
+
+    async def index_legacy(self) -> int:
+        """Scan the keyspace once (at start, off the hot path; on a Cluster, the node it reaches) and list
+        the keys written by an older version under their owners; delete the old per-user usage counters,
+        whose names held user ids. Returns how many keys it looked at (0 when done before)."""
+
+        async def run(r: Any) -> int:
+            if not await r.set(LEGACY_MARK, 1, nx=True, ex=LEGACY_MARK_TTL):
+                return 0
+            seen = 0
+            async for raw in r.scan_iter(match=f"{keys.PREFIX}*", count=1000):
+                name = raw.decode() if isinstance(raw, bytes) else str(raw)
+                seen += 1
+                await self._index_one(r, name)
+            return seen
+
+        done: int = await self.redis.run(run, 0)
+        return done
+
+    async def _index_one(self, r: Any, name: str) -> None:
+        parts = name[len(keys.PREFIX) :].split(":")
+        kind = parts[0]
+        if kind == "usage":  # naba:usage:{day}[:user:{id}]: replaced by pseudonymous budgets
+            await r.unlink(name)
+            return
+        ttl = await r.ttl(name)
+        if ttl <= 0:
+            return
+        pipe = r.pipeline(transaction=False)
+        if kind in ("msg", "thread", "digest") and len(parts) > 2 and _is_int(parts[1]):
+            own(pipe, int(parts[1]), {KEY + name: ttl})
+        elif kind == "chat" and parts[-1] == "articles" and _is_int(parts[1]):
+            chat_id = int(parts[1])
+            for member in await r.zrange(name, 0, -1):
+                article_id = json.loads(member)[0]
+                own(pipe, chat_id, {ARTICLE + article_id: 2 * ttl})
+                claim_article(pipe, article_id, str(chat_id), ttl)
+        elif kind == "analysis" and len(parts) >= 3:
+            namespace, article_id = ":".join(parts[1:-1]), parts[-1]
+            pipe.sadd(keys.article_analyses(article_id), namespace)
+            expire_at_least(pipe, keys.article_analyses(article_id), ttl)
+        await pipe.execute(raise_on_error=False)
+
+
+def _is_int(text: str) -> bool:
+    return text.lstrip("-").isdigit()
