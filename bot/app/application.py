@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
-import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +15,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.app import metrics
 from bot.app.logs import tag_records
+from bot.app.ports import bind, cannot_listen
 from bot.app.services import Services
 from bot.config import Settings, safe_url
 from bot.errors import ConfigError, NabaError
@@ -207,12 +206,7 @@ def run_bot(settings: Settings) -> None:
 
 def listen_problem(exc: OSError, settings: Settings) -> str:
     """One line for a webhook server that cannot listen."""
-    if exc.errno == errno.EADDRINUSE:
-        return f"port {settings.webhook_port} is in use: set WEBHOOK_PORT to a free port (or stop what uses it)"
-    return (
-        f"the webhook server cannot listen on {settings.webhook_listen}:{settings.webhook_port} "
-        f"({exc.strerror or type(exc).__name__}): check WEBHOOK_LISTEN and WEBHOOK_PORT"
-    )
+    return cannot_listen(exc, "webhook", settings.webhook_listen, settings.webhook_port, "WEBHOOK")
 
 
 async def preflight(application: Application, settings: Settings) -> None:
@@ -232,11 +226,7 @@ async def preflight(application: Application, settings: Settings) -> None:
 def check_port(settings: Settings) -> None:
     """Fail at start when the webhook server could not listen (run_webhook would fail only after getMe)."""
     try:
-        infos = socket.getaddrinfo(settings.webhook_listen, settings.webhook_port, type=socket.SOCK_STREAM)
-        family, kind, proto, _, address = infos[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the webhook server does
-            probe.bind(address)
+        bind(settings.webhook_listen, settings.webhook_port).close()
     except OSError as exc:
         raise StartupError(listen_problem(exc, settings)) from None
 

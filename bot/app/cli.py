@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from bot.app.logs import configure_logging, redact
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, InputTooLong, NabaError
+from bot.llm.spend import FREE
 from bot.models import Article, Brief, Lang, Source
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ async def _brief(settings: Settings, article: Article, lang: Lang, as_json: bool
 
     core = await Core.open(settings)
     try:
-        brief = await core.pipeline.brief(article)
+        brief = await core.pipeline.brief(article, spender=FREE)  # the operator's own run: no budget
     finally:
         await core.close()
     if as_json:

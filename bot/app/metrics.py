@@ -8,9 +8,7 @@ needs no thread of its own and works alike in polling and in webhook mode.
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
-import socket
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +16,7 @@ import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from tornado.httpserver import HTTPServer
 
+from bot.app.ports import bind, cannot_listen
 from bot.metrics import REGISTRY
 from bot.policy.report import flush as flush_stats  # the tally to Redis (kept while Redis is down)
 
@@ -139,12 +138,7 @@ class MetricsServer:
 
 def listen_problem(exc: OSError, settings: Settings) -> str:
     """One line for a metrics server that cannot listen."""
-    if exc.errno == errno.EADDRINUSE:
-        return f"port {settings.metrics_port} is in use: set METRICS_PORT to a free port (or stop what uses it)"
-    return (
-        f"the metrics server cannot listen on {settings.metrics_listen}:{settings.metrics_port} "
-        f"({exc.strerror or type(exc).__name__}): check METRICS_LISTEN and METRICS_PORT"
-    )
+    return cannot_listen(exc, "metrics", settings.metrics_listen, settings.metrics_port or 0, "METRICS")
 
 
 def port_problem(settings: Settings) -> str | None:
@@ -158,22 +152,6 @@ def port_problem(settings: Settings) -> str | None:
     except OSError as exc:
         return listen_problem(exc, settings)
     return None
-
-
-def bind(listen: str, port: int) -> socket.socket:
-    """A listening socket on the address's first family (tornado's own binding leaks one that fails)."""
-    infos = socket.getaddrinfo(listen, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart must not wait for TIME_WAIT
-        sock.bind(address)
-        sock.listen(128)
-        sock.setblocking(False)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 async def flush_job(context: Context) -> None:

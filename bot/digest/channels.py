@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from bot.clock import Clock
 from bot.errors import FailedRecently, NabaError
-from bot.llm.spend import FREE, Spender
+from bot.llm.spend import Spender
 from bot.models import Article, Source
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
@@ -23,9 +23,7 @@ MAX_BACKGROUND = 32  # channel posts analysed in the background at once (the res
 class ChannelPosts:
     """An approved channel's posts: stored, replaced when edited, analysed once."""
 
-    def __init__(
-        self, store: Store, pipeline: ArticlePipeline, clock: Clock, payer: Callable[[], Spender] = lambda: FREE
-    ) -> None:
+    def __init__(self, store: Store, pipeline: ArticlePipeline, clock: Clock, payer: Callable[[], Spender]) -> None:
         self.store = store
         self.pipeline = pipeline
         self.clock = clock

@@ -17,7 +17,7 @@ from bot.digest.channels import ChannelPosts
 from bot.digest.compose import Item, Story, StoryIndex, rank
 from bot.digest.schedule import local_day, next_due, parse_subscribe_args
 from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed
-from bot.llm.spend import FREE, Spender
+from bot.llm.spend import Spender
 from bot.models import Lang, Subscription
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
@@ -70,7 +70,7 @@ class Digests:
         store: Store,
         pipeline: ArticlePipeline,
         clock: Clock,
-        payer: Callable[[], Spender] = lambda: FREE,
+        payer: Callable[[], Spender],
     ) -> None:
         self.settings = settings
         self.store = store

@@ -18,6 +18,7 @@ from bot.render.replies import answer_messages
 
 log = logging.getLogger(__name__)
 
+
 async def on_post(update: Update, context: Context) -> None:
     """A message in a private chat: brief an article or a link, or answer a question."""
     message = update.effective_message
@@ -59,13 +60,8 @@ async def brief(
 ) -> None:
     """Reply with the brief of a post or link and its buttons (errors: see Reply.settled)."""
     services = context.bot_data.services
-    user = reply.message.from_user
     result = await services.intake.brief(
-        text,
-        source,
-        link=link,
-        spender=services.policy.payer(user.id if user else None),
-        on_work=reply.working,
+        text, source, link=link, spender=services.policy.payer(io.payer_of(reply.message)), on_work=reply.working
     )
     lang = reply.lang
     sent = await reply.show(render_brief(result.analysis, result.article, lang), keyboard=io.brief_keyboard(lang))
@@ -82,7 +78,12 @@ async def answer(
     try:
         async with io.typing(context, message.chat_id):
             result = await services.qa.ask(
-                message.chat_id, article_id, question, lang, user_id, spender=services.policy.payer(user_id)
+                message.chat_id,
+                article_id,
+                question,
+                lang,
+                user_id,
+                spender=services.policy.payer(io.payer_of(message)),
             )
     except NabaError as exc:
         await reply.fail(exc)

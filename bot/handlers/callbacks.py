@@ -40,9 +40,7 @@ async def on_language_button(update: Update, context: Context) -> None:
     message = query.message
     services = context.bot_data.services
     found = (
-        await services.intake.for_message(message.chat.id, message.message_id)
-        if isinstance(message, Message)
-        else None
+        await services.intake.for_message(message.chat.id, message.message_id) if isinstance(message, Message) else None
     )
     if found is None or not isinstance(message, Message):
         await _answer(query, t(await io.language(update, context), "thread_too_old"))
@@ -77,9 +75,7 @@ async def on_ask_button(update: Update, context: Context) -> None:
     lang = await io.language(update, context)
     services = context.bot_data.services
     article_id = (
-        await services.intake.article_of(message.chat.id, message.message_id)
-        if isinstance(message, Message)
-        else None
+        await services.intake.article_of(message.chat.id, message.message_id) if isinstance(message, Message) else None
     )
     if article_id is None or not isinstance(message, Message):
         await _answer(query, t(lang, "thread_too_old"))

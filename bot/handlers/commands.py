@@ -107,9 +107,16 @@ async def on_stats(update: Update, context: Context) -> None:
 
 async def check_allowed(update: Update, context: Context) -> None:
     """With ALLOWED_USER_IDS set, everyone else gets one short refusal and nothing else happens."""
-    user = update.effective_user
+    user, message, chat = update.effective_user, update.effective_message, update.effective_chat
     if update.channel_post or update.edited_channel_post:
         return  # channels are approved on their own terms (see on_channel_post)
+    if (
+        message is not None
+        and chat is not None
+        and message.sender_chat is not None
+        and message.sender_chat.id == chat.id
+    ):
+        return  # a group's anonymous admin: the group is in (the bot leaves groups strangers add it to)
     if context.bot_data.services.policy.may_use(user.id if user else None):
         return
     lang = await io.language(update, context)

@@ -75,6 +75,14 @@ async def may_manage(update: Update, context: Context) -> bool:
     return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
+def payer_of(message: Message) -> int | None:
+    """Who a message's model calls are charged to: its sender, or the chat it was sent as (a group's
+    anonymous admins all appear as one Telegram user: each group pays for its own)."""
+    if message.sender_chat is not None:
+        return message.sender_chat.id
+    return message.from_user.id if message.from_user else None
+
+
 def source_of(message: Message) -> Source:
     """Where a forwarded post came from (channel, group, person), or a paste."""
     origin = message.forward_origin

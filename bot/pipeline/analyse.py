@@ -81,12 +81,13 @@ class ArticlePipeline:
         return await self.brief(article, spender=spender, started=started)
 
     async def brief(
-        self, article: Article, *, spender: Spender = FREE, ttl: int | None = None, started: float | None = None
+        self, article: Article, *, spender: Spender, ttl: int | None = None, started: float | None = None
     ) -> Brief:
         """The brief of an already prepared article (kept `ttl` seconds if shorter than CACHE_TTL_DAYS).
 
         A new article costs one model call, paid by `spender` (only the request that actually asks
-        the model pays; waiters get the shared result). An article whose analysis failed less than
+        the model pays; waiters get the shared result). No default: every caller says who pays
+        (the command line passes FREE). An article whose analysis failed less than
         `failed_seconds` (FAILED_SECONDS) ago raises FailedRecently instead of asking again.
         """
         started = started if started is not None else time.perf_counter()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from bot import text as textlib
 from bot.errors import NabaError
 from bot.llm.answer import Answerer
-from bot.llm.spend import FREE, Spender
+from bot.llm.spend import Spender
 from bot.models import Analysis, Lang, Turn, Usage
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
@@ -88,7 +88,7 @@ class QuestionAnswering:
         lang: Lang,
         user_id: int | None = None,
         *,
-        spender: Spender = FREE,
+        spender: Spender,
     ) -> AnswerResult:
         """Answer `question` about the article, in `lang`, from the article only."""
         question = question.strip()
