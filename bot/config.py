@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     openai_max_retries: int = Field(default=2, ge=0, le=10)
     openai_total_timeout: float = Field(default=75.0, gt=0)
     openai_max_output_tokens: int = Field(default=2500, ge=256)
+    openai_structured: Literal["auto", "json_schema", "json_object", "tools"] = "auto"
+    openai_reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    openai_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_concurrency: int = Field(default=8, ge=1, le=256)
     redis_url: str | None = None
     cache_ttl_days: float = Field(default=30, gt=0)
@@ -172,6 +175,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("openai_structured", "openai_reasoning_effort", mode="before")
+    @classmethod
+    def _lower_choice(cls, value: object) -> object:
+        return value.lower().strip() if isinstance(value, str) else value
 
     @field_validator("log_format", mode="before")
     @classmethod

@@ -145,11 +145,19 @@ async def test_context_too_small_for_anything_is_a_clear_error(services: Service
         await services.pipeline.analyse(WATER)
 
 
-async def test_truncated_answer_is_retried_in_halves(services: Services, fake_openai: FakeOpenAI) -> None:
+async def test_a_truncated_answer_is_asked_again_with_a_larger_cap(services: Services, fake_openai: FakeOpenAI) -> None:
     fake_openai.enqueue(Reply.text('{"headline": {"ar": "', finish_reason="length"))
     brief = await services.pipeline.analyse(long_article(12))
-    # The cut-off answer, then the article again in parts of at most half the size.
-    assert len(_analysis_requests(fake_openai)) in (3, 4)
+    first, second = _analysis_requests(fake_openai)
+    assert second.max_tokens == 2 * first.max_tokens  # once, with twice the room, before any split
+    assert len(brief.analysis.quotes) == 12
+
+
+async def test_truncated_answer_is_retried_in_halves(services: Services, fake_openai: FakeOpenAI) -> None:
+    fake_openai.enqueue(*[Reply.text('{"headline": {"ar": "', finish_reason="length")] * 2)
+    brief = await services.pipeline.analyse(long_article(12))
+    # Cut off twice (the second time with a larger cap), then the article again in parts of at most half the size.
+    assert len(_analysis_requests(fake_openai)) in (4, 5)
     assert len(brief.analysis.quotes) == 12
 
 

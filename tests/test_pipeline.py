@@ -157,8 +157,8 @@ async def test_rate_limit_then_success(services: Services, fake_openai: FakeOpen
         ([Reply.error(503, "down", retry_after=0.01)] * 2, LLMUnavailable),
         ([Reply.rate_limited(0.01)] * 2, LLMUnavailable),
         ([Reply.text('{"headline": {"ar": "عنوان', finish_reason="length")] * 3, LLMBadOutput),
-        ([Reply.text('{"headline": ')], LLMBadOutput),
-        ([Reply.json({"headline": "not an object"})], LLMBadOutput),
+        ([Reply.text('{"headline": ')] * 2, LLMBadOutput),  # not JSON, also when asked in JSON mode
+        ([Reply.json({"headline": "not an object"})] * 2, LLMBadOutput),  # breaks the schema, also when repaired
         ([Reply.refusal()], LLMRefused),
     ],
 )

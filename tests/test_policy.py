@@ -280,10 +280,10 @@ async def test_a_failed_call_is_charged_unless_no_model_worked_on_it(
     services = bot.services
     day = services.clock.now().strftime("%Y-%m-%d")
     who = services.policy.payer(USER).who
-    fake_openai.enqueue(Reply.text("I would rather write prose than JSON."))
+    fake_openai.enqueue(*[Reply.text("I would rather write prose than JSON.")] * 2)  # also in JSON mode
     telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
     await replies(telegram, USER)
-    assert fake_openai.calls == 1
+    assert fake_openai.calls == 2
     assert await services.store.tokens_used(day, who) == estimate(bot, WATER)
     # An endpoint that cannot be reached worked on nothing: nothing is charged.
     await services.chat.close()

@@ -40,7 +40,7 @@ class Core:
     async def open(cls, settings: Settings) -> Core:
         """Connect to Redis (or start the embedded server); the model client connects on its first call."""
         store = await Store.open(settings)
-        chat = ChatClient(settings)
+        chat = ChatClient(settings, memory=store)  # what the endpoint accepts is remembered in Redis
         analyser = Analyser(chat, settings)
         return cls(settings, store, chat, analyser, ArticlePipeline(settings, store, analyser))
 

@@ -78,7 +78,7 @@ class Analyser:
         context = self.context_tokens
         tokens = self.counter.count(article)
         parts = max(1, -(-tokens // max(self.article_budget(context), MIN_ARTICLE_TOKENS)))
-        total = tokens + parts * (self.overhead + self.output_reserve(context))
+        total = tokens + parts * (self.overhead + self.output_reserve(context) + self.client.reasoning_room)
         if parts > 1:
             total += self.counter.count_messages(self.merge_prompt.render(parts="")) + MERGE_OUTPUT_TOKENS
             total += parts * MERGE_PROMPT_PER_PART
@@ -113,6 +113,7 @@ class Analyser:
             try:
                 results = await self._analyse_parts(parts, self.output_reserve(context))
             except ContextExceeded as exc:
+                usage += exc.usage  # a server that cut the prompt answered anyway: that call cost tokens
                 stated = exc.limit if exc.limit and exc.limit < context else None
                 context = stated or int(context * 0.75)
                 # The server's tokenizer may count more than ours: also shrink what we send.

@@ -11,59 +11,49 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import pydantic
 
 from bot import metrics
 from bot.config import Settings
 from bot.errors import (
-    LLMAuthError,
     LLMBadOutput,
     LLMError,
     LLMRateLimited,
     LLMRefused,
     LLMUnavailable,
 )
-from bot.models import Usage
+from bot.llm import structured
+from bot.llm.failures import (
+    ContextExceeded,
+    OutputTruncated,
+    count,
+    count_429,
+    error_message,
+    failed,
+    translate,
+    unbilled,
+)
+from bot.llm.structured import Profile
+from bot.llm.tokens import TokenCounter
+from bot.models import Headline, Usage
+from bot.store.endpoints import endpoint_id
 
 if TYPE_CHECKING:
-    import httpx
-    import openai
     from openai import AsyncOpenAI
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=pydantic.BaseModel)
 QUEUE_TIMEOUT_SHARE = 2  # a call waits at most this many total timeouts for one of the LLM_CONCURRENCY slots
-
-_LIMIT_PATTERNS = (
-    re.compile(r"maximum context length is (\d+)", re.IGNORECASE),  # OpenAI, vLLM, Azure
-    re.compile(r"context (?:length|window|size)(?: of| is|:)? \(?(\d+)", re.IGNORECASE),
-    re.compile(r"n_ctx(?:_slot)?\W+(\d+)", re.IGNORECASE),  # llama.cpp
-)
-_CONTEXT_WORDS = re.compile(
-    r"context[_ ]length|context size|context window|maximum context|exceed_context_size|too many tokens"
-    r"|prompt is too long|input is too long",
-    re.IGNORECASE,
-)
-
-
-class ContextExceeded(LLMError):
-    """The server rejected the prompt as longer than its context window (handled by the caller)."""
-
-    key = "error_llm_context"
-
-    def __init__(self, message: str, limit: int | None) -> None:
-        super().__init__(message)
-        self.limit = limit
-
-
-class OutputTruncated(LLMBadOutput):
-    """The answer hit the output-token limit before the JSON was complete."""
+REASONING_ROOM = 4000  # output tokens a reasoning model may think with, on top of its answer
+# The server read clearly less than was sent: fewer than this share of the tokens, and by this many at
+# least (tokenizers differ between models, by far less than that).
+TRUNCATION_SHARE = 0.7
+TRUNCATION_MARGIN = 256
 
 
 @dataclass
@@ -74,17 +64,36 @@ class Completion(Generic[T]):
     usage: Usage
 
 
-def schema_json(schema: type[pydantic.BaseModel]) -> str:
-    """The strict JSON schema the SDK sends for `schema`, compact (to count its tokens)."""
+def strict_schema(schema: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """The strict JSON schema of a model, as the SDK builds it for structured output."""
     from openai.lib._pydantic import to_strict_json_schema
 
-    return json.dumps(to_strict_json_schema(schema), separators=(",", ":"), ensure_ascii=False)
+    return to_strict_json_schema(schema)
+
+
+def schema_json(schema: type[pydantic.BaseModel]) -> str:
+    """The strict JSON schema sent for `schema`, compact (to count its tokens, and for json_object prompts)."""
+    return json.dumps(strict_schema(schema), separators=(",", ":"), ensure_ascii=False)
+
+
+class EndpointMemory(Protocol):
+    """Where the client keeps what it learned about an endpoint (the store: shared by the replicas)."""
+
+    async def endpoint_profile(self, endpoint: str) -> str | None:
+        """The remembered profile (JSON), if any."""
+
+    async def remember_endpoint(self, endpoint: str, profile: str) -> None:
+        """Remember a profile (JSON)."""
 
 
 class ChatClient:
-    """Structured-output chat calls against any OpenAI-compatible endpoint."""
+    """Structured-output chat calls against any OpenAI-compatible endpoint.
 
-    def __init__(self, settings: Settings) -> None:
+    What the endpoint accepts (bot.llm.structured.Profile) is learned from its refusals, once per
+    base URL and model, and remembered in `memory`; callers never learn which server it is.
+    """
+
+    def __init__(self, settings: Settings, memory: EndpointMemory | None = None) -> None:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         self.model = settings.openai_model
         # The most one call may take, the SDK's retries included: a reader hears back within it.
@@ -92,13 +101,28 @@ class ChatClient:
         self.queue_timeout = QUEUE_TIMEOUT_SHARE * settings.openai_total_timeout  # the longest wait for a turn
         # The endpoint's context window: from the settings, lowered when the server says it is smaller.
         self.context_tokens = settings.context_tokens
+        base_url = str(settings.openai_base_url) if settings.openai_base_url else None
         self._options: dict[str, Any] = {
             # Local servers (Ollama, llama.cpp) accept any key; the SDK insists on one.
             "api_key": key or "not-needed",
-            "base_url": str(settings.openai_base_url) if settings.openai_base_url else None,
+            "base_url": base_url,
             "timeout": settings.openai_timeout,
             "max_retries": settings.openai_max_retries,
         }
+        self.structured = settings.openai_structured
+        self.temperature = settings.openai_temperature
+        self.reasoning = structured.is_reasoning(self.model, settings.openai_reasoning_effort)
+        self.effort = settings.openai_reasoning_effort or ("low" if self.reasoning else None)
+        # A reasoning model spends output tokens thinking before it answers: room for that on top.
+        self.reasoning_room = REASONING_ROOM if self.reasoning else 0
+        self._default = structured.default_profile(
+            base_url, self.model, settings.openai_reasoning_effort, settings.openai_structured
+        )
+        self._endpoint = endpoint_id(base_url, self.model)
+        self._memory = memory
+        self._profile: Profile | None = None
+        self._counter = TokenCounter(self.model)
+        self._truncation_told = False
         self._sdk: AsyncOpenAI | None = None
         # At most LLM_CONCURRENCY calls in flight from this process; the rest wait their turn (a crowd
         # of new articles queues here instead of provoking a storm of 429s at the endpoint).
@@ -111,7 +135,7 @@ class ChatClient:
             from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
             # Every 429 is counted, also those the SDK retries by itself.
-            http = DefaultAsyncHttpxClient(event_hooks={"response": [_count_429]})
+            http = DefaultAsyncHttpxClient(event_hooks={"response": [count_429]})
             self._sdk = AsyncOpenAI(**self._options, http_client=http)
         return self._sdk
 
@@ -130,142 +154,231 @@ class ChatClient:
         if self._sdk is not None:
             await self._sdk.close()
 
-    async def parse(self, messages: list[dict[str, str]], schema: type[T], max_output_tokens: int) -> Completion[T]:
-        """Send one chat request with `schema` as strict structured output; return the validated object."""
+    async def profile(self) -> Profile:
+        """What the endpoint accepts, as far as the bot knows (remembered, else the defaults to try)."""
+        if self._profile is None:
+            remembered = None
+            if self._memory is not None and self.structured == "auto":
+                remembered = Profile.from_json(await self._memory.endpoint_profile(self._endpoint))
+            self._profile = remembered or self._default
+        return self._profile
+
+    async def _learn(self, profile: Profile) -> None:
+        if profile != self._profile:
+            log.info("the model endpoint takes %s (output cap %s)", profile.mode, profile.cap_param)
+        self._profile = profile
+        if self._memory is not None:
+            await self._memory.remember_endpoint(self._endpoint, profile.to_json())
+
+    async def negotiate(self) -> str:
+        """Find the structured-output mode the endpoint supports, with one small real call (naba doctor)."""
+        messages = [{"role": "system", "content": "Give a headline and a summary of the text, in Arabic and English."}]
+        messages.append({"role": "user", "content": "قال المتحدث إن الاجتماع انتهى."})
+        await self.parse(messages, Headline, 300)
+        return (await self.profile()).mode
+
+    async def list_models(self) -> list[str] | None:
+        """The model names the endpoint lists (None when it has no models endpoint)."""
         import openai
 
+        try:
+            page = await self._client.models.list()
+        except openai.NotFoundError:
+            return None
+        except openai.OpenAIError as exc:
+            raise translate(exc) from exc
+        return [model.id async for model in page]
+
+    async def parse(self, messages: list[dict[str, str]], schema: type[T], max_output_tokens: int) -> Completion[T]:
+        """One structured answer to `messages`, validated as `schema`, whatever the server supports.
+
+        In `auto`, a server that refuses (or ignores) the JSON schema is asked in json_object mode
+        with the schema in the prompt, then with a forced tool call, and what worked is remembered.
+        An answer cut at the output cap is asked again once with twice the cap; one that parses but
+        breaks the schema gets one repair call. A prompt the server read only part of (it reports
+        clearly fewer prompt tokens than were sent) raises ContextExceeded with the window it read.
+        """
+        profile = await self.profile()
+        cap = max_output_tokens + self.reasoning_room
+        conversation = list(messages)
+        usage = Usage()
+        longer = repaired = False
+        tried: set[str] = set()
+        while True:
+            tried.add(profile.mode)
+            try:
+                answer = await self._call(conversation, schema, profile, cap)
+            except _Rejected as refused:
+                profile = self._next_profile(profile, refused.option, tried, refused.error)
+                continue
+            usage += answer.usage
+            self._check_prompt(conversation, schema, profile, answer, usage)
+            if answer.finish_reason == "length":
+                if not longer:
+                    longer, cap = True, cap * 2
+                    continue
+                raise OutputTruncated("the model's answer was cut off at the output limit")
+            if answer.finish_reason == "content_filter":
+                raise LLMRefused("the endpoint's content filter stopped the answer")
+            if answer.refusal:
+                raise LLMRefused(f"the model refused: {answer.refusal[:200]}")
+            data = structured.extract_json(answer.text)
+            if data is None:
+                if self.structured == "auto" and profile.mode == "json_schema" and "json_object" not in tried:
+                    profile = profile.but(mode="json_object")  # it ignored the schema: ask with it in the prompt
+                    continue
+                raise LLMBadOutput(f"the model's answer was not the {schema.__name__} JSON")
+            try:
+                value = schema.model_validate(data)
+            except pydantic.ValidationError as exc:
+                if repaired:
+                    raise LLMBadOutput(f"the model's answer did not match the {schema.__name__} schema") from exc
+                repaired = True
+                conversation = [
+                    *messages,
+                    {"role": "assistant", "content": answer.text or ""},
+                    {"role": "user", "content": structured.REPAIR.format(error=_brief_error(exc))},
+                ]
+                continue
+            if profile != self._profile:
+                await self._learn(profile)
+            return Completion(value, usage)
+
+    def _next_profile(self, profile: Profile, option: str, tried: set[str], error: LLMError) -> Profile:
+        """The profile to try after the server refused one of its options (or raise: nothing left to try)."""
+        if option == "cap":
+            other = "max_tokens" if profile.cap_param == "max_completion_tokens" else "max_completion_tokens"
+            if f"cap:{other}" in tried:
+                raise error
+            tried.add(f"cap:{other}")
+            return profile.but(cap_param=other)
+        if option == "temperature" and profile.temperature:
+            return profile.but(temperature=False)
+        if option == "mode" and self.structured == "auto":
+            for mode in structured.MODES:
+                if mode not in tried:
+                    return profile.but(mode=mode)
+            raise LLMError(
+                "the model server accepts none of JSON schema, JSON mode or tool calls: "
+                "use a model that supports structured output"
+            )
+        raise error
+
+    def _check_prompt(
+        self, conversation: list[dict[str, str]], schema: type[T], profile: Profile, answer: _Answer, usage: Usage
+    ) -> None:
+        """Raise ContextExceeded when the server read clearly less of the prompt than was sent (Ollama
+        keeps the start and the end of a prompt longer than its num_ctx, reports what it kept, answers)."""
+        if answer.prompt_tokens is None:
+            return
+        sent = self._counter.count_messages(conversation)
+        if profile.mode == "json_object":
+            sent += self._counter.count(schema_json(schema))
+        if answer.prompt_tokens >= sent * TRUNCATION_SHARE or sent - answer.prompt_tokens < TRUNCATION_MARGIN:
+            return
+        if not self._truncation_told:
+            self._truncation_told = True
+            log.warning(
+                "the model server read only %d of the %d prompt tokens sent (it cut the prompt): set "
+                "OPENAI_CONTEXT_TOKENS to its real window, and for Ollama raise its context (num_ctx, or "
+                "OLLAMA_CONTEXT_LENGTH); articles are split to fit meanwhile",
+                answer.prompt_tokens,
+                sent,
+            )
+        exceeded = ContextExceeded("the model server cut the prompt", answer.prompt_tokens)
+        exceeded.usage = usage
+        raise exceeded
+
+    async def _call(self, messages: list[dict[str, str]], schema: type[T], profile: Profile, cap: int) -> _Answer:
+        """One request to the endpoint, in `profile`'s way; the server's refusal of an option is _Rejected."""
+        import openai
+
+        name = schema.__name__
+        body = messages
+        if profile.mode == "json_object":
+            body = structured.with_schema_in_prompt(messages, name, schema_json(schema))
+        options = structured.request_options(
+            profile, name, strict_schema(schema), cap, temperature=self.temperature, effort=self.effort
+        )
         try:
             # A turn comes within queue_timeout, or the reader hears the bot is busy: a waiting call
             # must not outlive the analysis lock another replica respects (ArticlePipeline).
             async with asyncio.timeout(self.queue_timeout):
                 await self._gate.acquire()
         except TimeoutError:
-            raise _unbilled(LLMRateLimited("every model call slot stayed busy")) from None
+            raise unbilled(LLMRateLimited("every model call slot stayed busy")) from None
         started: float | None = None
         try:
             async with asyncio.timeout(self.total_timeout):
                 started = time.perf_counter()
-                completion = await self._client.chat.completions.parse(
+                completion = await self._client.chat.completions.create(
                     model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    response_format=schema,
-                    max_completion_tokens=max_output_tokens,
+                    messages=body,  # type: ignore[arg-type]
+                    **options,
                 )
         except TimeoutError as exc:
             late = LLMUnavailable(f"the model endpoint did not answer within {self.total_timeout:.0f} s")
-            raise _failed(late) from exc
-        except openai.LengthFinishReasonError as exc:
-            raise _failed(OutputTruncated("the model's answer was cut off at the output limit")) from exc
-        except openai.ContentFilterFinishReasonError as exc:
-            raise _failed(LLMRefused("the endpoint's content filter stopped the answer")) from exc
-        except (pydantic.ValidationError, json.JSONDecodeError, ValueError) as exc:
-            raise _failed(LLMBadOutput(f"the model's answer did not match the {schema.__name__} schema")) from exc
+            raise failed(late) from exc
+        except openai.APIStatusError as exc:
+            error = translate(exc)
+            option = structured.rejected_option(
+                exc.status_code, error_message(exc), getattr(exc, "param", None), profile.mode
+            )
+            if option is not None and not isinstance(error, ContextExceeded):
+                raise _Rejected(option, error) from exc
+            raise failed(error) from exc
         except openai.OpenAIError as exc:
-            raise _failed(_translate(exc)) from exc
+            raise failed(translate(exc)) from exc
         finally:
             self._gate.release()
             if started is not None:
                 metrics.MODEL_SECONDS.observe(time.perf_counter() - started)
-        choice = completion.choices[0]
-        usage = Usage(calls=1)
-        if completion.usage is not None:
-            usage = Usage(
-                prompt_tokens=completion.usage.prompt_tokens,
-                completion_tokens=completion.usage.completion_tokens,
-                calls=1,
-            )
-        _count(usage)
-        if choice.message.refusal:
-            raise LLMRefused(f"the model refused: {choice.message.refusal[:200]}")
-        if choice.message.parsed is None:
-            raise LLMBadOutput("the model returned no content")
-        return Completion(choice.message.parsed, usage)
+        return _answer_of(completion, profile.mode)
 
 
-def _failed(error: LLMError) -> LLMError:
-    """Count a call that brought no answer."""
-    metrics.MODEL_CALLS.labels(outcome="error").inc()
-    metrics.record(metrics.Event.MODEL_CALL)
-    return error
+@dataclass
+class _Answer:
+    """What one call brought back."""
+
+    text: str | None
+    refusal: str | None
+    finish_reason: str | None
+    usage: Usage
+    prompt_tokens: int | None
 
 
-def _count(usage: Usage) -> None:
-    """Count a call that was answered, and its tokens."""
-    metrics.MODEL_CALLS.labels(outcome="ok").inc()
-    metrics.TOKENS.labels(direction="input").inc(usage.prompt_tokens)
-    metrics.TOKENS.labels(direction="output").inc(usage.completion_tokens)
-    metrics.record(metrics.Event.MODEL_CALL)
-    metrics.record(metrics.Event.PROMPT_TOKENS, usage.prompt_tokens)
-    metrics.record(metrics.Event.COMPLETION_TOKENS, usage.completion_tokens)
+class _Rejected(Exception):
+    """The server refused one option of the request (the structured mode, the cap's name, temperature)."""
+
+    def __init__(self, option: str, error: LLMError) -> None:
+        super().__init__(option)
+        self.option = option
+        self.error = error
 
 
-async def _count_429(response: httpx.Response) -> None:
-    """httpx response hook: count every 429 the endpoint sends (the SDK retries some by itself)."""
-    if response.status_code == 429:
-        metrics.RATE_LIMITED.labels(server="model").inc()
+def _answer_of(completion: Any, mode: str) -> _Answer:
+    choice = completion.choices[0]
+    message = choice.message
+    text = message.content
+    if mode == "tools" and getattr(message, "tool_calls", None):
+        text = message.tool_calls[0].function.arguments
+    elif not text and getattr(message, "tool_calls", None):
+        text = message.tool_calls[0].function.arguments  # a server that answers with a tool call anyway
+    usage = Usage(calls=1)
+    reported = None
+    if completion.usage is not None:
+        reported = completion.usage.prompt_tokens
+        usage = Usage(
+            prompt_tokens=completion.usage.prompt_tokens or 0,
+            completion_tokens=completion.usage.completion_tokens or 0,
+            calls=1,
+        )
+    count(usage)
+    return _Answer(text, getattr(message, "refusal", None), choice.finish_reason, usage, reported)
 
 
-def _translate(exc: openai.OpenAIError) -> LLMError:
-    """Map an SDK error (after the SDK's own retries) to one of the bot's error types."""
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError):
-        return LLMUnavailable("the model endpoint timed out")
-    if isinstance(exc, openai.APIConnectionError):
-        return _unbilled(LLMUnavailable("the model endpoint cannot be reached"))
-    if isinstance(exc, openai.RateLimitError):
-        if getattr(exc, "code", None) == "insufficient_quota":
-            log.error("the OpenAI account has no quota left: %s", exc.message)
-            return LLMUnavailable("the model endpoint's quota is used up")
-        return LLMRateLimited("the model endpoint keeps answering 429")
-    if isinstance(exc, openai.APIStatusError):
-        message = _error_message(exc)
-        if exc.status_code in (400, 413, 422) and _is_context_error(exc, message):
-            return _unbilled(ContextExceeded(message, _context_limit(exc, message)))
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError | openai.NotFoundError):
-            log.error("the model endpoint rejected the request (%s): %s", exc.status_code, message)
-            return _unbilled(
-                LLMAuthError(f"the model endpoint said {exc.status_code}: check OPENAI_API_KEY and OPENAI_MODEL")
-            )
-        if exc.status_code >= 500:
-            return LLMUnavailable(f"the model endpoint failed ({exc.status_code})")
-        log.error("the model endpoint rejected the request (%s): %s", exc.status_code, message)
-        return LLMError(f"the model endpoint rejected the request ({exc.status_code})")
-    return LLMError(str(exc))
-
-
-def _unbilled(error: LLMError) -> LLMError:
-    """An error for a request no model worked on (nothing to pay for)."""
-    error.billed = False
-    return error
-
-
-def _error_message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return str(inner["message"])
-    return exc.message
-
-
-def _is_context_error(exc: openai.APIStatusError, message: str) -> bool:
-    code = getattr(exc, "code", None)
-    kind = getattr(exc, "type", None)
-    return (
-        code == "context_length_exceeded" or kind == "exceed_context_size_error" or bool(_CONTEXT_WORDS.search(message))
+def _brief_error(exc: pydantic.ValidationError) -> str:
+    """The validation errors in a few lines (what the repair call tells the model)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in error['loc']) or 'root'}: {error['msg']}" for error in exc.errors()[:8]
     )
-
-
-def _context_limit(exc: openai.APIStatusError, message: str) -> int | None:
-    """The context window the server states, from its message or (llama.cpp) its error fields."""
-    body: Any = exc.body
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("n_ctx"), int):
-            return int(inner["n_ctx"])
-    for pattern in _LIMIT_PATTERNS:
-        match = pattern.search(message)
-        if match:
-            return int(match.group(1))
-    return None

@@ -146,3 +146,8 @@ def article_senders(fingerprint: str) -> str:
 def article_analyses(fingerprint: str) -> str:
     """The analysis namespaces in which an article has an analysis (so /forget deletes every one)."""
     return f"{PREFIX}article:{fingerprint}:analyses"
+
+
+def endpoint(endpoint_id: str) -> str:
+    """What a model endpoint (base URL and model, hashed) accepts: structured mode, cap name, temperature."""
+    return f"{PREFIX}endpoint:{endpoint_id}"
