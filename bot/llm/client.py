@@ -254,7 +254,11 @@ class ChatClient:
             return profile.but(cap_param=other)
         if option == "temperature" and profile.temperature:
             return profile.but(temperature=False)
-        if option == "mode" and self.structured == "auto":
+        if option == "mode" and self.structured != "auto":
+            raise LLMError(
+                f"the model server refuses {profile.mode} output: set OPENAI_STRUCTURED=auto (or another mode)"
+            )
+        if option == "mode":
             for mode in structured.MODES:
                 if mode not in tried:
                     return profile.but(mode=mode)
