@@ -1,9 +1,10 @@
-"""The `naba` command (also `python -m bot`): run the bot, analyse one article, evaluate the pipeline.
+"""The `naba` command (also `python -m bot`): run the bot, analyse one article, evaluate the pipeline,
+check the set-up (`naba doctor`, in bot/app/doctor.py).
 
 Each command imports what it needs when it needs it: input is checked before anything is opened,
 a cached analysis is answered without the model client or tiktoken (they load on a cache miss),
-and only `run` imports python-telegram-bot. Every failure a user can cause or fix is one line on
-stderr naming the file or setting, with secrets masked; nothing of that kind prints a traceback.
+and only `run` and `doctor` import python-telegram-bot. Every failure a user can cause or fix is one
+line on stderr naming the file or setting, with secrets masked; nothing of that kind prints a traceback.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("dataset", help="a JSONL file (one gold article per line), or - for standard input")
     evaluate.add_argument("--limit", type=_positive, default=None, help="only the first N articles")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor = commands.add_parser(
+        "doctor", help="check the settings, Redis, the Bot API and the model endpoint (one line each, with the fix)"
+    )
+    doctor.add_argument("--json", action="store_true", help="print the checks as one JSON object")
     return parser
 
 
@@ -67,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings: Settings | None = None
     try:
+        if args.command == "doctor":  # it loads the settings itself: their failure is one of its lines
+            from bot.app.doctor import doctor
+
+            return doctor(as_json=args.json)
         settings = load_settings()
         if args.command == "run":
             configure_logging(settings)
