@@ -2,6 +2,12 @@
 
 Point ``AsyncOpenAI(base_url=fake.base_url)`` (or ``OPENAI_BASE_URL`` in a subprocess) at it, then
 ``enqueue`` replies (consumed first, one per request) or ``set_responder`` a function of the request.
+
+A reply is sent in the structured-output mode the request asked for: content for ``json_schema`` and
+``json_object`` (and plain) requests, a tool call for ``tools`` requests. ``personality`` makes the
+fake behave like a particular kind of server (see tests/fakes/personalities.py): "openai" (the
+default), "no_json_schema", "tools_only", "ignores_format", "ollama", "vllm", "reasoning",
+"no_max_completion_tokens", "breaks_schema_once".
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import functools
 import inspect
 import itertools
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -23,6 +30,8 @@ from aiohttp import web
 from tests.fakes.server import ThreadedServer
 
 CONTEXT_ERROR_STYLES = ("openai", "vllm", "llamacpp")
+# The paragraph a json_object request ends its last system message with (then the schema's JSON).
+SCHEMA_IN_PROMPT = re.compile(r"Reply with one JSON object only, valid against this JSON schema named ([^\s:]+):\n")
 
 
 @functools.cache
@@ -78,6 +87,8 @@ class Reply:
     error_body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    reasoning_tokens: int | None = None  # reported in usage.completion_tokens_details
+    answer_as: str | None = None  # "content" | "tool_call"; None: the request's mode decides
 
     @classmethod
     def json(
@@ -158,6 +169,10 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     path: str = "/v1/chat/completions"
     prompt_tokens: int = field(init=False, default=0)
+    # What the model was shown when the server's personality changed the prompt (Ollama's truncation).
+    model_view: Request | None = field(default=None, repr=False)
+    status: int | None = None  # the HTTP status answered (None while in flight or when disconnected)
+    reply: Reply | None = field(default=None, repr=False)  # the completion sent back, as shaped
 
     def __post_init__(self) -> None:
         self.prompt_tokens = count_prompt_tokens(self.messages) if self.messages else 0
@@ -192,23 +207,103 @@ class Request:
         return int(self.body.get("max_completion_tokens") or self.body.get("max_tokens") or 0)
 
     @property
-    def _json_schema(self) -> dict[str, Any] | None:
+    def cap_param(self) -> str | None:
+        """Which output cap the request sent: "max_completion_tokens", "max_tokens" or None."""
+        return next((p for p in ("max_completion_tokens", "max_tokens") if p in self.body), None)
+
+    @property
+    def mode(self) -> str | None:
+        """The structured-output mode asked for: "json_schema", "json_object", "tools" or None."""
         fmt = self.body.get("response_format")
-        if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-            return fmt.get("json_schema") or {}
+        if isinstance(fmt, dict) and fmt.get("type") in ("json_schema", "json_object"):
+            return str(fmt["type"])
+        return "tools" if self._tool is not None else None
+
+    @property
+    def _tool(self) -> dict[str, Any] | None:
+        tools = self.body.get("tools")
+        if isinstance(tools, list) and tools and isinstance(tools[0], dict):
+            return tools[0].get("function") or {}
         return None
 
     @property
+    def _schema_in_prompt(self) -> tuple[str, dict[str, Any] | None] | None:
+        """NAME and schema from the json_object paragraph at the end of the last system message."""
+        systems = [m for m in self.messages if m.get("role") in ("system", "developer")]
+        text = _content_text(systems[-1].get("content")) if systems else ""
+        matches = list(SCHEMA_IN_PROMPT.finditer(text))
+        if not matches:
+            return None
+        match = matches[-1]
+        try:
+            schema, _ = json.JSONDecoder().raw_decode(text, match.end())
+        except ValueError:
+            schema = None
+        return match.group(1), schema if isinstance(schema, dict) else None
+
+    def _spec(self) -> tuple[str | None, dict[str, Any] | None]:
+        mode = self.mode
+        if mode == "json_schema":
+            spec = self.body["response_format"].get("json_schema") or {}
+            return spec.get("name"), spec.get("schema")
+        if mode == "tools":
+            tool = self._tool or {}
+            return tool.get("name"), tool.get("parameters")
+        if mode == "json_object":
+            found = self._schema_in_prompt
+            return found if found is not None else (None, None)
+        return None, None
+
+    @property
     def schema_name(self) -> str | None:
-        """``response_format.json_schema.name`` for json_schema requests."""
-        spec = self._json_schema
-        return None if spec is None else spec.get("name")
+        """The schema's name in any mode: json_schema.name, tools[0].function.name, or from the prompt."""
+        return self._spec()[0]
 
     @property
     def schema(self) -> dict[str, Any] | None:
-        """``response_format.json_schema.schema`` for json_schema requests."""
-        spec = self._json_schema
-        return None if spec is None else spec.get("schema")
+        """The JSON schema in any mode (json_schema.schema, the tool's parameters, the prompt's schema)."""
+        return self._spec()[1]
+
+    @property
+    def is_repair(self) -> bool:
+        """A repair call: an assistant answer followed by a user message saying it broke the schema."""
+        return any(m.get("role") == "assistant" for m in self.messages) and "did not match the schema" in (
+            _content_text(self.messages[-1].get("content")) if self.messages else ""
+        )
+
+
+class Personality:
+    """How a kind of model server departs from OpenAI's; the base class is OpenAI itself (strict json_schema).
+
+    Subclasses (tests/fakes/personalities.py) override the hooks; the fake calls them in this order:
+    ``reject`` (a 400 before anything else, the queue untouched), the context check with
+    ``context_limit`` / ``context_error_style`` (when the fake sets none itself), ``prepare`` (what the
+    model is shown), then ``shape`` (how the server sends the model's reply back).
+    """
+
+    name = "openai"
+    context_limit: int | None = None
+    context_error_style: str | None = None
+
+    def reject(self, req: Request) -> Reply | None:
+        """An error reply for a request this server refuses, else None."""
+        return None
+
+    def prepare(self, req: Request) -> Request:
+        """The request as the model sees it."""
+        return req
+
+    def shape(self, req: Request, reply: Reply) -> Reply:
+        """The reply as the server returns it."""
+        return reply
+
+
+def invalid_request(message: str, param: str | None = None, code: str | None = None, status: int = 400) -> Reply:
+    """A 400 with OpenAI's invalid_request_error body."""
+    reply = Reply.error(status, message, type="invalid_request_error", code=code)
+    assert reply.error_body is not None
+    reply.error_body["param"] = param
+    return reply
 
 
 Responder = Callable[[Request], Reply | Awaitable[Reply]]
@@ -225,7 +320,11 @@ class FakeOpenAI(ThreadedServer):
         context_error_style: str = "openai",
         latency: float = 0.0,
         api_key: str | None = None,
+        personality: str | Personality = "openai",
+        models: tuple[str, ...] | None = None,
     ) -> None:
+        """``models``: the only model names served (others get 404 model_not_found); None serves any."""
+        self.personality = personality  # type: ignore[assignment]  # first: an unknown name raises here
         super().__init__()
         if context_error_style not in CONTEXT_ERROR_STYLES:
             raise ValueError(f"context_error_style must be one of {CONTEXT_ERROR_STYLES}")
@@ -234,6 +333,7 @@ class FakeOpenAI(ThreadedServer):
         self.context_error_style = context_error_style
         self.latency = latency
         self.api_key = api_key
+        self.models = models
         self.requests: list[Request] = []
         self.errors: list[BaseException] = []  # exceptions raised by the responder
         self.max_concurrent = 0
@@ -246,6 +346,19 @@ class FakeOpenAI(ThreadedServer):
     def base_url(self) -> str:
         """The URL to pass as the client's ``base_url``."""
         return f"{self.origin}/v1"
+
+    @property
+    def personality(self) -> Personality:
+        """The kind of server emulated; set a name (see PERSONALITIES) or a Personality instance."""
+        return self._personality
+
+    @personality.setter
+    def personality(self, value: str | Personality) -> None:
+        if isinstance(value, str):
+            from tests.fakes.personalities import make_personality
+
+            value = make_personality(value)
+        self._personality = value
 
     @property
     def calls(self) -> int:
@@ -299,21 +412,32 @@ class FakeOpenAI(ThreadedServer):
         with self._lock:
             self.requests.append(Request(body={}, headers=dict(request.headers), path=request.path))
             names = dict.fromkeys([*(r.model for r in self.requests if r.model), "gpt-4o-mini"])
+        if self.models is not None:
+            names = dict.fromkeys(self.models)
         denied = self._unauthorized(request)
         if denied is not None:
             return denied
         data = [{"id": n, "object": "model", "created": 0, "owned_by": "fake"} for n in names]
         return self._json({"object": "list", "data": data})
 
+    def _unknown_model(self, req: Request) -> web.Response | None:
+        if self.models is None or req.model in self.models:
+            return None
+        message = f"The model `{req.model}` does not exist or you do not have access to it."
+        reply = invalid_request(message, code="model_not_found", status=404)
+        return self._error(404, reply.error_body or {})
+
     def _context_error(self, req: Request) -> web.Response | None:
-        limit, n, max_tokens = self.context_limit, req.prompt_tokens, req.max_tokens
+        limit = self.context_limit if self.context_limit is not None else self.personality.context_limit
+        n, max_tokens = req.prompt_tokens, req.max_tokens
         if limit is None or n + max_tokens <= limit:
             return None
+        style = self.personality.context_error_style or self.context_error_style
         body: dict[str, Any] = {"type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}
         head = f"This model's maximum context length is {limit} tokens. However, "
-        if self.context_error_style == "openai":
+        if style == "openai":
             body["message"] = f"{head}your messages resulted in {n} tokens. Please reduce the length of the messages."
-        elif self.context_error_style == "vllm":
+        elif style == "vllm":
             body["message"] = (
                 f"{head}you requested {n + max_tokens} tokens ({n} in the messages, "
                 f"{max_tokens} in the completion). "
@@ -370,15 +494,30 @@ class FakeOpenAI(ThreadedServer):
         self._in_flight += 1  # only touched on the server loop's thread
         self.max_concurrent = max(self.max_concurrent, self._in_flight)
         try:
-            return await self._answer(request, req)
+            response = await self._answer(request, req)
+            req.status = response.status
+            return response
         finally:
             self._in_flight -= 1
 
     async def _answer(self, request: web.Request, req: Request) -> web.StreamResponse:
-        denied = self._unauthorized(request) or self._context_error(req)
+        personality = self.personality
+        denied = self._unauthorized(request) or self._unknown_model(req)
         if denied is not None:
             return denied
-        reply = await self._reply_for(req)
+        refused = personality.reject(req)
+        if refused is not None:
+            return self._error(refused.status, refused.error_body or {}, refused.headers)
+        denied = self._context_error(req)
+        if denied is not None:
+            return denied
+        seen = personality.prepare(req)
+        if seen is not req:
+            req.model_view = seen
+        reply = await self._reply_for(seen)
+        if reply.kind == "completion":
+            reply = personality.shape(seen, reply)
+            req.reply = reply
         if self.latency or reply.delay:
             await asyncio.sleep(self.latency + reply.delay)
         if reply.kind == "disconnect":
@@ -387,24 +526,47 @@ class FakeOpenAI(ThreadedServer):
             await asyncio.sleep(3600)
         if reply.kind == "error":
             return self._error(reply.status, reply.error_body or {}, reply.headers)
-        return self._json(self._completion(req, reply), headers=reply.headers)
+        return self._json(self._completion(seen, reply), headers=reply.headers)
 
     def _completion(self, req: Request, reply: Reply) -> dict[str, Any]:
         text = reply.content if reply.content is not None else reply.refusal_text or ""
         prompt = req.prompt_tokens if reply.prompt_tokens is None else reply.prompt_tokens
-        completion = count_tokens(text) if reply.completion_tokens is None else reply.completion_tokens
+        completion = reply.completion_tokens
+        if completion is None:
+            completion = count_tokens(text) + (reply.reasoning_tokens or 0)
         message: dict[str, Any] = {
             "role": "assistant",
             "content": reply.content,
             "refusal": reply.refusal_text,
             "annotations": [],
         }
+        finish_reason = reply.finish_reason
+        answer_as = reply.answer_as or ("tool_call" if req.mode == "tools" else "content")
+        if answer_as == "tool_call" and reply.content and reply.refusal_text is None:
+            # A forced function call: the JSON is the call's arguments, the content null.
+            function = {"name": req.schema_name or "answer", "arguments": reply.content}
+            message["content"] = None
+            message["tool_calls"] = [{"id": f"call_fake{len(self.requests)}", "type": "function", "function": function}]
+            finish_reason = "tool_calls" if finish_reason == "stop" else finish_reason
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+        if reply.reasoning_tokens is not None:
+            usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
+            usage["completion_tokens_details"] = {
+                "reasoning_tokens": reply.reasoning_tokens,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            }
         return {
             "id": f"chatcmpl-fake{len(self.requests)}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": req.model or "gpt-4o-mini",
-            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason, "logprobs": None}],
-            "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
+            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
+            "usage": usage,
             "system_fingerprint": "fp_fake",
         }
