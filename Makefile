@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('pyproject.toml','rb').read()).hexdigest()[:12])")
 
-.PHONY: run test lint bench eval clean
+.PHONY: run test lint bench eval doctor clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)        ## start the bot (reads .env)
 	$(BIN)/naba run
+
+doctor: $(STAMP)     ## check the settings, Redis, the Bot API and the model endpoint, one line each
+	$(BIN)/naba doctor
 
 test: $(STAMP)       ## lint, type-check and run the whole test suite
 	$(BIN)/ruff check bot tests bench
