@@ -7,27 +7,11 @@ import json
 import subprocess
 import time
 
-import pytest
-
 from bot.app.doctor import SAMPLE, SAMPLE_QUOTES, TITLES, looks_like_ollama
-from tests.fakes.model import StandInModel
-from tests.fakes.openai_api import FakeOpenAI, Reply, Request
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_cli import WRONG_TOKEN, _closed_port
 from tests.test_cli import naba as naba  # the fixture: a `python -m bot` process aimed at the fakes
-
-
-@pytest.fixture(autouse=True)
-def _probe_answered(fake_openai: FakeOpenAI, model: StandInModel) -> None:
-    """The stand-in model answers headlines only for merges (<parts>); here also negotiate()'s probe."""
-
-    def answer(request: Request) -> Reply:
-        if request.schema_name == "Headline" and "<parts>" not in request.user:
-            return Reply.json({"headline": {"ar": "انتهى الاجتماع", "en": "The meeting ended"},
-                               "summary": {"ar": "قال المتحدث إن الاجتماع انتهى.", "en": "The meeting ended."}})  # fmt: skip
-        return model(request)
-
-    fake_openai.set_responder(answer)
 
 
 def _lines(done: subprocess.CompletedProcess[str]) -> dict[str, str]:

@@ -34,6 +34,7 @@ from bot.llm.failures import (
     count_429,
     error_message,
     failed,
+    is_context_error,
     translate,
     unbilled,
 )
@@ -50,10 +51,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=pydantic.BaseModel)
 QUEUE_TIMEOUT_SHARE = 2  # a call waits at most this many total timeouts for one of the LLM_CONCURRENCY slots
 REASONING_ROOM = 4000  # output tokens a reasoning model may think with, on top of its answer
-# The server read clearly less than was sent: fewer than this share of the tokens, and by this many at
-# least (tokenizers differ between models, by far less than that).
-TRUNCATION_SHARE = 0.7
-TRUNCATION_MARGIN = 256
 
 
 @dataclass
@@ -278,7 +275,7 @@ class ChatClient:
         sent = self._counter.count_messages(conversation)
         if profile.mode == "json_object":
             sent += self._counter.count(schema_json(schema))
-        if answer.prompt_tokens >= sent * TRUNCATION_SHARE or sent - answer.prompt_tokens < TRUNCATION_MARGIN:
+        if not structured.looks_cut(sent, answer.prompt_tokens):
             return
         if not self._truncation_told:
             self._truncation_told = True
@@ -324,13 +321,14 @@ class ChatClient:
             late = LLMUnavailable(f"the model endpoint did not answer within {self.total_timeout:.0f} s")
             raise failed(late) from exc
         except openai.APIStatusError as exc:
-            error = translate(exc)
-            option = structured.rejected_option(
-                exc.status_code, error_message(exc), getattr(exc, "param", None), profile.mode
-            )
-            if option is not None and not isinstance(error, ContextExceeded):
-                raise _Rejected(option, error) from exc
-            raise failed(error) from exc
+            message = error_message(exc)
+            option = structured.rejected_option(exc.status_code, message, getattr(exc, "param", None), profile.mode)
+            if option is not None and not is_context_error(exc, message):
+                # Part of finding out what the server takes (once per endpoint): not an error yet.
+                log.info("the model endpoint refused the request's %s (%s): %s", option, exc.status_code, message)
+                refused = unbilled(LLMError(f"the model endpoint refused the request ({exc.status_code})"))
+                raise _Rejected(option, refused) from exc
+            raise failed(translate(exc)) from exc
         except openai.OpenAIError as exc:
             raise failed(translate(exc)) from exc
         finally:

@@ -91,7 +91,7 @@ def translate(exc: openai.OpenAIError) -> LLMError:
         return LLMRateLimited("the model endpoint keeps answering 429")
     if isinstance(exc, openai.APIStatusError):
         message = error_message(exc)
-        if exc.status_code in (400, 413, 422) and _is_context_error(exc, message):
+        if exc.status_code in (400, 413, 422) and is_context_error(exc, message):
             return unbilled(ContextExceeded(message, _context_limit(exc, message)))
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError | openai.NotFoundError):
             log.error("the model endpoint rejected the request (%s): %s", exc.status_code, message)
@@ -120,7 +120,7 @@ def error_message(exc: openai.APIStatusError) -> str:
     return exc.message
 
 
-def _is_context_error(exc: openai.APIStatusError, message: str) -> bool:
+def is_context_error(exc: openai.APIStatusError, message: str) -> bool:
     code = getattr(exc, "code", None)
     kind = getattr(exc, "type", None)
     return (

@@ -125,6 +125,24 @@ def extract_json(text: str | None) -> Any:
         return None
 
 
+# A prompt the server read only part of: it reports clearly fewer tokens than were sent. Tokenizers
+# differ (most count Arabic higher than o200k_base, which the bot counts with), so only a clear gap
+# counts: 30 % fewer, or 10 % fewer when the figure sits just under a usual context size (Ollama
+# reports its num_ctx when it cut the prompt); and never a gap under CUT_MARGIN tokens.
+CUT_SHARE, CUT_SHARE_AT_WINDOW, CUT_MARGIN = 0.7, 0.9, 256
+USUAL_WINDOWS = tuple(2**n for n in range(11, 18))  # 2048 … 131072
+
+
+def looks_cut(sent: int, reported: int) -> bool:
+    """True when a server reporting `reported` prompt tokens for a prompt of `sent` (counted here) cut it."""
+    if sent - reported < CUT_MARGIN:
+        return False
+    if reported < sent * CUT_SHARE:
+        return True
+    at_window = any(window - 64 <= reported <= window for window in USUAL_WINDOWS)
+    return at_window and reported < sent * CUT_SHARE_AT_WINDOW
+
+
 def rejected_option(status: int, message: str, param: str | None, mode: str) -> str | None:
     """Which option a 400 refused: "mode" (the structured output), "cap" (the output cap's name),
     "temperature", or None when the refusal is about something else."""

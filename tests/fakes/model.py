@@ -55,6 +55,11 @@ class StandInModel:
             article = section(request, "article")
             scripted = self.by_headline.get(headline_of(article))
             return Reply.json(scripted if scripted is not None else generic_analysis(article))
+        if request.schema_name == "Headline" and "<parts>" not in request.user:
+            text = request.user.strip()  # a short text to headline (the client's probe of an endpoint)
+            return Reply.json(
+                {"headline": {"ar": text[:80], "en": "EN: headline"}, "summary": {"ar": text, "en": "Summary."}}
+            )
         if request.schema_name == "Headline":
             parts = section(request, "parts")
             first = re.search(r"headline \(ar\): (.*)", parts)
