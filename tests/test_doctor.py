@@ -108,7 +108,7 @@ def test_the_embedded_valkey_is_checked_when_redis_url_is_empty(naba, telegram: 
     done = _doctor(naba, telegram, REDIS_URL="")
     line = _lines(done)["Redis"]
     assert done.returncode == 0, done.stdout
-    assert line.startswith("✓ Valkey") and "embedded in" in line and "maxmemory-policy volatile-lru" in line
+    assert line.startswith("✓ Valkey") and "embedded, in" in line and "maxmemory-policy volatile-lru" in line
 
 
 def test_json_is_one_object_for_scripts(naba, telegram: FakeTelegram) -> None:

@@ -182,9 +182,9 @@ async def _redis(settings: Settings) -> Check:
         except StartupError as exc:
             detail, _, fix = str(exc).partition(": ")
             return Check("redis", "fail", detail, fix)
-        where = safe_url(settings.redis_url)
+        where = f"at {safe_url(settings.redis_url)}"
     else:
-        where = f"embedded in {settings.data_dir / 'valkey'}"
+        where = f"embedded, in {settings.data_dir / 'valkey'}"
     quiet = logging.getLogger("bot.store")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
@@ -202,11 +202,11 @@ async def _redis(settings: Settings) -> Check:
     finally:
         quiet.setLevel(level)
     if not server:
-        return Check("redis", "fail", f"{where} does not answer", "start it, or fix REDIS_URL")
+        return Check("redis", "fail", f"Redis {where} does not answer", "start it, or fix REDIS_URL")
     valkey = "valkey_version" in server
     name = f"Valkey {server['valkey_version']}" if valkey else f"Redis {server['redis_version']}"
     policy, cap = memory.get("maxmemory_policy", "unknown"), int(memory.get("maxmemory", 0) or 0)
-    detail = f"{name} at {where}; maxmemory-policy {policy}" + (f" ({memory.get('maxmemory_human')})" if cap else "")
+    detail = f"{name} {where}; maxmemory-policy {policy}" + (f" ({memory.get('maxmemory_human')})" if cap else "")
     data = {"server": name, "maxmemory_policy": policy, "maxmemory": cap}
     if not valkey and int(str(server.get("redis_version", "0")).split(".")[0]) < MIN_REDIS:
         return Check("redis", "warn", detail, "upgrade to Redis 7 or Valkey: some of the bot's writes fail", data)
