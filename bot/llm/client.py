@@ -200,7 +200,7 @@ class ChatClient:
         conversation = list(messages)
         usage = Usage()
         longer = repaired = False
-        tried: set[str] = set()
+        tried: set[str] = {f"cap:{profile.cap_param}"}  # modes and output-cap names asked for so far
         while True:
             tried.add(profile.mode)
             try:
