@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.models import Usage
+
 
 class NabaError(Exception):
     """Base class of every error the bot turns into a message for a person."""
@@ -58,6 +63,7 @@ class LLMError(NabaError):
 
     key = "error_llm"
     billed = True
+    usage: Usage | None = None  # what the calls cost when the server answered before the failure
 
 
 class LLMUnavailable(LLMError):

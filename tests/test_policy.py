@@ -12,7 +12,7 @@ from bot.errors import BudgetExceeded
 from bot.pipeline.analyse import prepare_article
 from tests.articles import BANK, PORT, WATER
 from tests.conftest import APPROVED_CHANNELS, RunningBot, run_bot
-from tests.fakes.openai_api import FakeOpenAI, Reply
+from tests.fakes.openai_api import FakeOpenAI, Reply, count_prompt_tokens, count_tokens
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import CHANNEL, replies
 from tests.test_digest import advance, digests, run_job, soon
@@ -284,7 +284,14 @@ async def test_a_failed_call_is_charged_unless_no_model_worked_on_it(
     telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
     await replies(telegram, USER)
     assert fake_openai.calls == 2
-    assert await services.store.tokens_used(day, who) == estimate(bot, WATER)
+    # The server said what the two answers cost: that is charged (else the estimate would be).
+    charged = await services.store.tokens_used(day, who)
+    assert (
+        0
+        < charged
+        == sum(count_prompt_tokens(r.messages) for r in fake_openai.requests)
+        + 2 * count_tokens("I would rather write prose than JSON.")
+    )
     # An endpoint that cannot be reached worked on nothing: nothing is charged.
     await services.chat.close()
     services.chat._sdk = None
@@ -292,7 +299,7 @@ async def test_a_failed_call_is_charged_unless_no_model_worked_on_it(
     telegram.send_text(USER, BANK, forward_origin=CHANNEL, language_code="en")
     messages = await replies(telegram, USER, 2)
     assert "not answering" in messages[-1].text
-    assert await services.store.tokens_used(day, who) == estimate(bot, WATER)
+    assert await services.store.tokens_used(day, who) == charged
 
 
 async def test_someone_waiting_for_the_same_article_is_not_refused_for_another(

@@ -660,3 +660,70 @@ async def test_a_reader_hears_the_bots_sentence_never_the_servers(
         assert word not in reply.text
     sentences = [v.split("{", 1)[0].strip() for k, v in catalogue("ar").items() if k.startswith("error_llm")]
     assert any(s and s in reply.text for s in sentences), reply.text
+
+
+# --- what a second reader found: detectors that must not misfire, probes that must not multiply ---
+
+
+def _counting(fake: FakeOpenAI, model: Any, share: float | None) -> None:
+    """A server whose tokenizer counts `share` of our tokens (None: it reports 0, a cached prompt)."""
+
+    def answer(request: Request) -> Reply:
+        reply = model(request)
+        reply.prompt_tokens = 0 if share is None else int(request.prompt_tokens * share)
+        return reply
+
+    fake.set_responder(answer)
+
+
+@pytest.mark.parametrize("share", [0.6, None], ids=["tokenizer-counting-40-percent-fewer", "reports-0-cached"])
+async def test_a_server_that_counts_differently_never_shrinks_the_window_to_nothing(
+    settings_factory: Any, fake_openai: FakeOpenAI, model: Any, share: float | None
+) -> None:
+    _counting(fake_openai, model, share)
+    async with opened(settings_factory, openai_context_tokens=16_000) as services:
+        for text in (FLOOD, MARKET, LIBRARY):
+            brief = await services.pipeline.analyse(text)
+            assert brief.analysis.quotes  # briefed, not "context too small"
+        # At most one false alarm, never one per re-split part.
+        assert services.chat.context_tokens >= 16_000 * 0.5
+
+
+async def test_a_reasoning_model_on_a_small_window_fits_its_room(
+    settings_factory: Any, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.personality = "vllm"  # 4096 tokens, prompt + cap
+    async with opened(settings_factory, openai_reasoning_effort="low", openai_context_tokens=4096) as services:
+        brief = await services.pipeline.analyse(LIBRARY)
+        assert brief.analysis.quotes
+        assert services.chat.context_tokens == 4096  # never learned a smaller window it does not have
+        assert all(r.status == 200 for r in analysis_requests(fake_openai))
+
+
+async def test_a_model_that_refuses_reasoning_effort_is_asked_without_it(
+    settings_factory: Any, fake_openai: FakeOpenAI, model: Any
+) -> None:
+    def answer(request: Request) -> Reply:
+        if "reasoning_effort" in request.body:
+            return Reply.error(400, "Unrecognized request argument supplied: reasoning_effort")
+        return model(request)
+
+    fake_openai.set_responder(answer)
+    async with opened(settings_factory, openai_reasoning_effort="low") as services:
+        brief = await services.pipeline.analyse(LIBRARY)
+        again = await services.pipeline.analyse(MARKET)
+    assert brief.analysis.quotes and again.analysis.quotes
+    assert fake_openai.calls == 3  # one refused, then one call per article without it
+
+
+async def test_the_probe_is_paid_once_whatever_runs_at_the_same_time(
+    settings_factory: Any, fake_openai: FakeOpenAI
+) -> None:
+    import asyncio
+
+    fake_openai.personality = "tools_only"
+    async with opened(settings_factory) as services:
+        briefs = await asyncio.gather(*(services.pipeline.analyse(t) for t in (LIBRARY, MARKET, FLOOD)))
+    assert all(b.analysis.quotes for b in briefs)
+    refused = [r for r in fake_openai.requests if r.status == 400]
+    assert len(refused) == 2  # json_schema and json_object refused once each, for the endpoint

@@ -22,6 +22,8 @@ from bot.llm.structured import (
         (5000, 2048, True),  # far short of what was sent
         (3000, 2900, False),  # a tokenizer that counts a little less
         (2600, 2300, False),  # 12 % fewer, but nowhere near a usual window
+        (5000, 3000, False),  # 40 % fewer: an Arabic-first tokenizer, not a cut
+        (7000, 3000, True),  # less than half
         (400, 200, False),  # a small gap in tokens says nothing
         (2000, 2600, False),  # most tokenizers count Arabic higher than o200k_base
     ],

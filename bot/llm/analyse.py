@@ -71,7 +71,7 @@ class Analyser:
     def article_budget(self, context: int | None = None) -> int:
         """Tokens of article text that fit in one call."""
         context = context or self.context_tokens
-        return context - self.overhead - self.output_reserve(context)
+        return context - self.overhead - self.output_reserve(context) - self.client.reasoning_room
 
     def estimate(self, article: str) -> int:
         """The most one analysis of `article` should cost: its prompts (counted) and their output caps."""
@@ -113,14 +113,15 @@ class Analyser:
             try:
                 results = await self._analyse_parts(parts, self.output_reserve(context))
             except ContextExceeded as exc:
-                usage += exc.usage  # a server that cut the prompt answered anyway: that call cost tokens
+                usage += exc.usage or Usage()  # a server that cut the prompt answered anyway: that call cost tokens
                 stated = exc.limit if exc.limit and exc.limit < context else None
                 context = stated or int(context * 0.75)
                 # The server's tokenizer may count more than ours: also shrink what we send.
                 budget = min(self.article_budget(context), int(budget * 0.7))
                 self.client.learn_context(context)
                 continue
-            except OutputTruncated:
+            except OutputTruncated as exc:
+                usage += exc.usage or Usage()  # the cut answers were paid for
                 # Too much to say about it in one answer: try once more in smaller parts.
                 if halved or self.counter.count(article) < 4 * MIN_ARTICLE_TOKENS:
                     raise
@@ -171,9 +172,13 @@ class Analyser:
 
 
 def failure_cost(exc: BaseException, estimate: int) -> Usage:
-    """What a failed model call is charged: the estimate, unless the request never reached a model."""
-    if isinstance(exc, LLMError) and not exc.billed:
-        return Usage()
+    """What a failed model call is charged: what the answered calls cost when the server said so,
+    else the estimate, unless the request never reached a model."""
+    if isinstance(exc, LLMError):
+        if exc.usage is not None and exc.usage.total:
+            return exc.usage
+        if not exc.billed:
+            return Usage()
     return Usage(prompt_tokens=estimate)
 
 

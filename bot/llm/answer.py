@@ -48,7 +48,7 @@ class Answerer:
         fixed = self.counter.count_messages(
             self.prompt.render(article="", brief=brief, history="", question=question, language=LANGUAGE_NAMES[lang])
         ) + self.counter.count(schema_json(Answer))
-        room = self.window - fixed - ANSWER_TOKENS
+        room = self.window - fixed - ANSWER_TOKENS - self.client.reasoning_room
         history_text = self.fit_history(history, min(int(self.window * HISTORY_SHARE), max(room // 3, 0)))
         room -= self.counter.count(history_text)
         article_text = self.fit_article(article, question, max(room, 64))
@@ -59,12 +59,12 @@ class Answerer:
             question=question,
             language=LANGUAGE_NAMES[lang],
         )
-        estimate = self.counter.count_messages(messages) + ANSWER_TOKENS
+        estimate = self.counter.count_messages(messages) + ANSWER_TOKENS + self.client.reasoning_room
         await spender.reserve(estimate)
         try:
             result = await self.client.parse(messages, Answer, ANSWER_TOKENS)
         except ContextExceeded as exc:
-            await spender.settle(Usage())  # rejected before any work: nothing to pay
+            await spender.settle(exc.usage or Usage())  # rejected up front: nothing; a cut prompt: what it cost
             # A server smaller than configured: learn its window and try once more within it.
             self.client.learn_context(exc.limit or int(self.window * 0.6))
             if retried or self.window <= fixed + ANSWER_TOKENS + 64:

@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=pydantic.BaseModel)
 QUEUE_TIMEOUT_SHARE = 2  # a call waits at most this many total timeouts for one of the LLM_CONCURRENCY slots
 REASONING_ROOM = 4000  # output tokens a reasoning model may think with, on top of its answer
+CAP_MARGIN = 16  # tokens kept free in the window besides the prompt and the cap (servers count a few more)
+CUT_CEILING = 64  # a second cut is believed only when the server reports the same ceiling (within this)
 
 
 @dataclass
@@ -110,16 +112,18 @@ class ChatClient:
         self.temperature = settings.openai_temperature
         self.reasoning = structured.is_reasoning(self.model, settings.openai_reasoning_effort)
         self.effort = settings.openai_reasoning_effort or ("low" if self.reasoning else None)
-        # A reasoning model spends output tokens thinking before it answers: room for that on top.
-        self.reasoning_room = REASONING_ROOM if self.reasoning else 0
         self._default = structured.default_profile(
             base_url, self.model, settings.openai_reasoning_effort, settings.openai_structured
         )
-        self._endpoint = endpoint_id(base_url, self.model)
+        self._endpoint = endpoint_id(base_url, f"{self.model}|{settings.openai_reasoning_effort or ''}")
         self._memory = memory
         self._profile: Profile | None = None
         self._counter = TokenCounter(self.model)
         self._truncation_told = False
+        self._cut_at: int | None = None  # the prompt tokens a server reported when it cut a prompt
+        # Until one call succeeded, calls go one at a time: the first finds out what the endpoint takes.
+        self._settled = settings.openai_structured != "auto"
+        self._probing = asyncio.Lock()
         self._sdk: AsyncOpenAI | None = None
         # At most LLM_CONCURRENCY calls in flight from this process; the rest wait their turn (a crowd
         # of new articles queues here instead of provoking a storm of 429s at the endpoint).
@@ -135,6 +139,11 @@ class ChatClient:
             http = DefaultAsyncHttpxClient(event_hooks={"response": [count_429]})
             self._sdk = AsyncOpenAI(**self._options, http_client=http)
         return self._sdk
+
+    @property
+    def reasoning_room(self) -> int:
+        """Output tokens a reasoning model may think with, on top of its answer (a quarter of a small window)."""
+        return min(REASONING_ROOM, self.context_tokens // 4) if self.reasoning else 0
 
     def warm_up(self) -> None:
         """Import the SDK and make its client now (blocking: the bot calls it in a thread at start)."""
@@ -157,6 +166,10 @@ class ChatClient:
             remembered = None
             if self._memory is not None and self.structured == "auto":
                 remembered = Profile.from_json(await self._memory.endpoint_profile(self._endpoint))
+            if remembered is not None:
+                self._settled = True
+                if self.reasoning:  # OPENAI_REASONING_EFFORT may have been set since: never a temperature then
+                    remembered = remembered.but(temperature=False)
             self._profile = remembered or self._default
         return self._profile
 
@@ -164,7 +177,7 @@ class ChatClient:
         if profile != self._profile:
             log.info("the model endpoint takes %s (output cap %s)", profile.mode, profile.cap_param)
         self._profile = profile
-        if self._memory is not None:
+        if self._memory is not None and self.structured == "auto":  # a forced mode is the settings', not learned
             await self._memory.remember_endpoint(self._endpoint, profile.to_json())
 
     async def negotiate(self) -> str:
@@ -195,11 +208,24 @@ class ChatClient:
         breaks the schema gets one repair call. A prompt the server read only part of (it reports
         clearly fewer prompt tokens than were sent) raises ContextExceeded with the window it read.
         """
+        if not self._settled:
+            async with self._probing:  # what the endpoint takes is found out once, not by every call at once
+                if not self._settled:
+                    return await self._parse(messages, schema, max_output_tokens)
+        return await self._parse(messages, schema, max_output_tokens)
+
+    async def _parse(self, messages: list[dict[str, str]], schema: type[T], max_output_tokens: int) -> Completion[T]:
         profile = await self.profile()
-        cap = max_output_tokens + self.reasoning_room
+        sent = self._prompt_tokens(messages, schema, profile)
+        # The cap never asks for more than the window leaves after the prompt (a reasoning model's room
+        # included), so a small server's window is not mistaken for too small.
+        room = max(max_output_tokens, self.context_tokens - sent - CAP_MARGIN)
+        cap = min(max_output_tokens + self.reasoning_room, room)
         conversation = list(messages)
         usage = Usage()
         longer = repaired = False
+        # A profile found through the server's refusals is remembered; one guessed from a glitch is not.
+        learnable = True
         tried: set[str] = {f"cap:{profile.cap_param}"}  # modes and output-cap names asked for so far
         while True:
             tried.add(profile.mode)
@@ -208,28 +234,34 @@ class ChatClient:
             except _Rejected as refused:
                 profile = self._next_profile(profile, refused.option, tried, refused.error)
                 continue
+            except ContextExceeded as exc:
+                if longer:  # the larger cap did not fit: the answer is too long for one call, not the window too small
+                    raise _spent(OutputTruncated("the model's answer was cut off at the output limit"), usage) from exc
+                raise
             usage += answer.usage
-            self._check_prompt(conversation, schema, profile, answer, usage)
+            if not longer and not repaired:  # a retry's or a repair's prompt is partly cached on some servers
+                self._check_prompt(self._prompt_tokens(conversation, schema, profile), answer, usage)
             if answer.finish_reason == "length":
-                if not longer:
-                    longer, cap = True, cap * 2
+                if not longer and room > cap:
+                    longer, cap = True, min(cap * 2, room)
                     continue
-                raise OutputTruncated("the model's answer was cut off at the output limit")
+                raise _spent(OutputTruncated("the model's answer was cut off at the output limit"), usage)
             if answer.finish_reason == "content_filter":
-                raise LLMRefused("the endpoint's content filter stopped the answer")
+                raise _spent(LLMRefused("the endpoint's content filter stopped the answer"), usage)
             if answer.refusal:
-                raise LLMRefused(f"the model refused: {answer.refusal[:200]}")
+                raise _spent(LLMRefused(f"the model refused: {answer.refusal[:200]}"), usage)
             data = structured.extract_json(answer.text)
             if data is None:
                 if self.structured == "auto" and profile.mode == "json_schema" and "json_object" not in tried:
-                    profile = profile.but(mode="json_object")  # it ignored the schema: ask with it in the prompt
+                    profile, learnable = profile.but(mode="json_object"), False  # it ignored the schema this time
                     continue
-                raise LLMBadOutput(f"the model's answer was not the {schema.__name__} JSON")
+                raise _spent(LLMBadOutput(f"the model's answer was not the {schema.__name__} JSON"), usage)
             try:
                 value = schema.model_validate(data)
             except pydantic.ValidationError as exc:
                 if repaired:
-                    raise LLMBadOutput(f"the model's answer did not match the {schema.__name__} schema") from exc
+                    error = LLMBadOutput(f"the model's answer did not match the {schema.__name__} schema")
+                    raise _spent(error, usage) from exc
                 repaired = True
                 conversation = [
                     *messages,
@@ -237,9 +269,17 @@ class ChatClient:
                     {"role": "user", "content": structured.REPAIR.format(error=_brief_error(exc))},
                 ]
                 continue
-            if profile != self._profile:
+            if profile != self._profile and learnable:
                 await self._learn(profile)
+            self._settled = True
             return Completion(value, usage)
+
+    def _prompt_tokens(self, messages: list[dict[str, str]], schema: type[T], profile: Profile) -> int:
+        """The prompt tokens of a request as the bot counts them (the schema too where it is in the prompt)."""
+        sent = self._counter.count_messages(messages)
+        if profile.mode in ("json_object", "tools"):
+            sent += self._counter.count(schema_json(schema))
+        return sent
 
     def _next_profile(self, profile: Profile, option: str, tried: set[str], error: LLMError) -> Profile:
         """The profile to try after the server refused one of its options (or raise: nothing left to try)."""
@@ -251,44 +291,52 @@ class ChatClient:
             return profile.but(cap_param=other)
         if option == "temperature" and profile.temperature:
             return profile.but(temperature=False)
+        if option == "effort" and profile.effort:
+            return profile.but(effort=False)
         if option == "mode" and self.structured != "auto":
-            raise LLMError(
-                f"the model server refuses {profile.mode} output: set OPENAI_STRUCTURED=auto (or another mode)"
+            raise unbilled(
+                LLMError(
+                    f"the model server refuses {profile.mode} output: set OPENAI_STRUCTURED=auto (or another mode)"
+                )
             )
         if option == "mode":
             for mode in structured.MODES:
                 if mode not in tried:
                     return profile.but(mode=mode)
-            raise LLMError(
-                "the model server accepts none of JSON schema, JSON mode or tool calls: "
-                "use a model that supports structured output"
+            raise unbilled(
+                LLMError(
+                    "the model server accepts none of JSON schema, JSON mode or tool calls: "
+                    "use a model that supports structured output"
+                )
             )
         raise error
 
-    def _check_prompt(
-        self, conversation: list[dict[str, str]], schema: type[T], profile: Profile, answer: _Answer, usage: Usage
-    ) -> None:
+    def _check_prompt(self, sent: int, answer: _Answer, usage: Usage) -> None:
         """Raise ContextExceeded when the server read clearly less of the prompt than was sent (Ollama
-        keeps the start and the end of a prompt longer than its num_ctx, reports what it kept, answers)."""
-        if answer.prompt_tokens is None:
+        keeps the start and the end of a prompt longer than its num_ctx, reports what it kept, answers).
+
+        Not judged: a server that reports no figure (or 0: a cached prompt), counts only estimated
+        here (no tiktoken encoding), and, once a cut was seen, figures not at that same ceiling (a
+        tokenizer that counts differently would otherwise shrink the window at every re-split).
+        """
+        reported = answer.prompt_tokens
+        if not reported or reported <= 0 or not self._counter.exact:
             return
-        sent = self._counter.count_messages(conversation)
-        if profile.mode == "json_object":
-            sent += self._counter.count(schema_json(schema))
-        if not structured.looks_cut(sent, answer.prompt_tokens):
+        if not structured.looks_cut(sent, reported):
             return
+        if self._cut_at is not None and reported < self._cut_at - CUT_CEILING:
+            return
+        self._cut_at = reported
         if not self._truncation_told:
             self._truncation_told = True
             log.warning(
                 "the model server read only %d of the %d prompt tokens sent (it cut the prompt): set "
                 "OPENAI_CONTEXT_TOKENS to its real window, and for Ollama raise its context (num_ctx, or "
                 "OLLAMA_CONTEXT_LENGTH); articles are split to fit meanwhile",
-                answer.prompt_tokens,
+                reported,
                 sent,
             )
-        exceeded = ContextExceeded("the model server cut the prompt", answer.prompt_tokens)
-        exceeded.usage = usage
-        raise exceeded
+        raise _spent(ContextExceeded("the model server cut the prompt", reported), usage)
 
     async def _call(self, messages: list[dict[str, str]], schema: type[T], profile: Profile, cap: int) -> _Answer:
         """One request to the endpoint, in `profile`'s way; the server's refusal of an option is _Rejected."""
@@ -377,6 +425,12 @@ def _answer_of(completion: Any, mode: str) -> _Answer:
         )
     count(usage)
     return _Answer(text, getattr(message, "refusal", None), choice.finish_reason, usage, reported)
+
+
+def _spent(error: LLMError, usage: Usage) -> LLMError:
+    """An error raised after answered calls, with what they cost (budgets charge it; see failure_cost)."""
+    error.usage = usage
+    return error
 
 
 def _brief_error(exc: pydantic.ValidationError) -> str:

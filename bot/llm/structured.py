@@ -20,7 +20,7 @@ REPAIR = (
     "Your JSON did not match the schema: {error}\n"
     "Reply again with the whole corrected JSON object only, valid against the schema."
 )
-_REASONING_MODEL = re.compile(r"^(gpt-5|o1|o3|o4)(\b|[-_.])", re.IGNORECASE)
+_REASONING_MODEL = re.compile(r"^(gpt-5(?!-chat)|o1|o3|o4)(\b|[-_.])", re.IGNORECASE)  # gpt-5-chat does not reason
 _OPENAI_HOSTS = re.compile(r"(^|\.)(api\.openai\.com|openai\.azure\.com|cognitiveservices\.azure\.com)$")
 
 
@@ -31,6 +31,7 @@ class Profile:
     mode: str = "json_schema"
     cap_param: str = "max_tokens"
     temperature: bool = True
+    effort: bool = True  # reasoning_effort is sent (when there is one to send)
 
     def to_json(self) -> str:
         """As kept in Redis."""
@@ -80,7 +81,7 @@ def request_options(
     options: dict[str, Any] = {profile.cap_param: cap}
     if profile.temperature:
         options["temperature"] = temperature
-    if effort is not None:
+    if effort is not None and profile.effort:
         options["reasoning_effort"] = effort
     if profile.mode == "json_schema":
         options["response_format"] = {
@@ -126,10 +127,11 @@ def extract_json(text: str | None) -> Any:
 
 
 # A prompt the server read only part of: it reports clearly fewer tokens than were sent. Tokenizers
-# differ (most count Arabic higher than o200k_base, which the bot counts with), so only a clear gap
-# counts: 30 % fewer, or 10 % fewer when the figure sits just under a usual context size (Ollama
-# reports its num_ctx when it cut the prompt); and never a gap under CUT_MARGIN tokens.
-CUT_SHARE, CUT_SHARE_AT_WINDOW, CUT_MARGIN = 0.7, 0.9, 256
+# differ (most count Arabic higher than o200k_base, which the bot counts with; a few Arabic-first
+# ones count fewer), so only a clear gap counts: half as many, or 10 % fewer when the figure sits
+# just under a usual context size (Ollama reports its num_ctx when it cut the prompt); and never a
+# gap under CUT_MARGIN tokens.
+CUT_SHARE, CUT_SHARE_AT_WINDOW, CUT_MARGIN = 0.5, 0.9, 256
 USUAL_WINDOWS = tuple(2**n for n in range(11, 18))  # 2048 … 131072
 
 
@@ -145,7 +147,7 @@ def looks_cut(sent: int, reported: int) -> bool:
 
 def rejected_option(status: int, message: str, param: str | None, mode: str) -> str | None:
     """Which option a 400 refused: "mode" (the structured output), "cap" (the output cap's name),
-    "temperature", or None when the refusal is about something else."""
+    "temperature", "effort" (reasoning_effort), or None when the refusal is about something else."""
     if status not in (400, 422):
         return None
     text = f"{param or ''} {message}".lower()
@@ -153,6 +155,8 @@ def rejected_option(status: int, message: str, param: str | None, mode: str) -> 
         return "cap"
     if "temperature" in text and ("unsupported" in text or "not support" in text or "only the default" in text):
         return "temperature"
+    if "reasoning_effort" in text or "reasoning effort" in text:
+        return "effort"
     words = {
         "json_schema": ("response_format", "json_schema", "structured output"),
         "json_object": ("response_format", "json_object", "json mode"),
