@@ -1,0 +1,136 @@
+"""Direct quotes of an Arabic article and who said them (pure, deterministic, no model).
+
+A quote is a quotation-marked span (see marks.py) of at least two words. Its speaker comes from the
+reporting clause that governs it: the last reporting verb between the previous quote (or the sentence
+start) and the opening mark, or else a verb right after the closing mark ("«…»، قال سالم"). A verb with
+no subject ("وأضاف: «…»") continues the last speaker named anywhere before it.
+
+Not a quote: marks around a name, a term, an outlet or an operation. The rule: a span of at most three
+words is a quote only when a reporting clause governs it or a colon introduces it; and a span of at
+most five words right after a naming noun (عملية، قناة، مشروع، صحيفة…) is never a quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.extract.marks import MarkedSpan, marked_spans
+from bot.extract.speakers import Clause, Speakers, clause_after, clauses, word_keys
+from bot.text import normalize, split_sentences, word_count
+
+__all__ = ["ExtractedQuote", "find_quotes"]
+
+_MIN_WORDS = 2
+_SHORT_WORDS = 3  # up to this many words a span needs a reporting clause to be a quote
+_NAMED_WORDS = 5  # up to this many words a span after a naming noun is a name
+# Nouns that introduce a name in marks: عملية "الفجر"، قناة "الأفق"، مشروع "نور".
+_NAMING = word_keys(
+    "عملية عمليات قناة قنوات مشروع صحيفة جريدة مجلة وكالة موقع برنامج حملة مبادرة حركة حزب جماعة"
+    " تنظيم ائتلاف تحالف مؤتمر منتدى قمة شعار وسم هاشتاغ هاشتاج فيلم مسلسل رواية كتاب كتابه أغنية"
+    " شركة مجموعة منظمة جمعية مركز معهد جائزة مسابقة بطولة مهرجان خطة صفقة اتفاق اتفاقية عنوان بعنوان"
+    " تسمية اسم باسم لقب ملف مادة مناورات مناورة تدريبات جلسة ندوة منصة تطبيق حساب صفحة",
+)
+_LAST_WORD = re.compile(r"(\S+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedQuote:
+    """A direct quote: `text` is article[start:end], without its marks; `speaker` as written (or "")
+    and `clause` the reporting verb that attributes it (or "")."""
+
+    text: str
+    start: int
+    end: int
+    speaker: str
+    clause: str
+
+
+def _naming_noun_before(text: str, span: MarkedSpan) -> bool:
+    m = _LAST_WORD.search(text, max(span.open - 40, 0), span.open)
+    if m is None:
+        return False
+    word = normalize(m.group(1)).strip("،,.:")
+    for prefix in ("", "ال", "و", "وال", "ب", "بال", "ل", "لل"):
+        if word.startswith(prefix) and word[len(prefix) :] in _NAMING:
+            return True
+    return False
+
+
+def _clause_before(text: str, lo: int, span: MarkedSpan, spans: list[MarkedSpan]) -> Clause | None:
+    """The last reporting clause, outside quoted words, of the sentence that runs up to the opening mark."""
+    window = text[lo : span.open]
+    sentences = split_sentences(window)
+    last = sentences[-1] if sentences else ""
+    if len(sentences) > 1 and not last.strip(" \t\u00a0:،,"):
+        last = sentences[-2] + last
+    found = [c for c in clauses(text, span.open - len(last), span.open) if not _inside(c.start, spans)]
+    return found[-1] if found else None
+
+
+def _colon_before(text: str, span: MarkedSpan) -> bool:
+    return text[max(span.open - 3, 0) : span.open].rstrip().endswith((":", "："))
+
+
+def _paragraph_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def find_quotes(text: str) -> list[ExtractedQuote]:
+    """The direct quotes of an article, in order: exact spans inside their marks with their speakers.
+
+    Every result satisfies text[q.start:q.end] == q.text, and q.text neither starts nor ends with a
+    quotation mark or whitespace. See the module docstring for the rules.
+    """
+    spans = marked_spans(text)
+    speakers = Speakers(text)
+    events: list[tuple[int, int, Clause | MarkedSpan]] = [(c.start, 0, c) for c in clauses(text, 0, len(text))]
+    events += [(s.open, 1, s) for s in spans]
+    events.sort(key=lambda e: (e[0], e[1]))
+    last_speaker = ""
+    out: list[ExtractedQuote] = []
+    for _, _kind, item in events:
+        if isinstance(item, Clause):
+            if item.speaker and not _inside(item.start, spans):
+                last_speaker = speakers.resolve(item.speaker, item.start, last_speaker)
+            continue
+        quote = _quote(text, item, spans, speakers, last_speaker)
+        if quote is not None:
+            out.append(quote)
+            last_speaker = quote.speaker or last_speaker
+    return out
+
+
+def _quote(
+    text: str, span: MarkedSpan, spans: list[MarkedSpan], speakers: Speakers, last_speaker: str
+) -> ExtractedQuote | None:
+    """The quote a marked span is, with its speaker, or None when it is a name or a term."""
+    words = word_count(text[span.start : span.end])
+    if words < _MIN_WORDS or (words <= _NAMED_WORDS and _naming_noun_before(text, span)):
+        return None
+    clause = _clause_before(text, _paragraph_start(text, span.open), span, spans)
+    if clause is None and span.close >= 0:
+        clause = clause_after(text, span.close + 1, len(text))
+    colon = _colon_before(text, span)
+    if words <= _SHORT_WORDS:
+        if clause is None and not colon:
+            return None
+        loose = clause is None or not clause.speech
+        if (
+            not colon
+            and loose
+            and (words == 2 or (clause and not clause.speaker and not text[clause.end : span.open].strip()))
+        ):
+            # The words right after a verb not of saying are its subject or object ("ذكرت "وكالة الأنباء"",
+            # "واتهم "الجيش الحر""); two words it did not say are a term ("أعلن أن "خلية نائمة" اعتقلت").
+            return None
+    if clause is not None and clause.speaker:
+        speaker = speakers.resolve(clause.speaker, clause.start, last_speaker)
+    else:
+        speaker = last_speaker if clause is not None or colon else ""
+    return ExtractedQuote(text[span.start : span.end], span.start, span.end, speaker, clause.verb if clause else "")
+
+
+def _inside(pos: int, spans: list[MarkedSpan]) -> bool:
+    # A reporting verb inside a quote is the quoted person's words, not the article's attribution.
+    return any(s.start <= pos < s.end for s in spans)
