@@ -244,3 +244,5 @@ def test_eval_figures_on_dev_sets(capsys: pytest.CaptureFixture[str]) -> None:
             f"({right}/{recalled}), p50 {times[len(times) // 2] * 1000:.2f} ms"
         )
     assert gold and shown
+    # Issue 10's targets for the rules alone that are met today (speaker accuracy is not yet: 0.80 < 0.85).
+    assert recalled / gold >= 0.90 and precise / shown >= 0.95
