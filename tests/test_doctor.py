@@ -87,11 +87,11 @@ def test_a_rejected_bot_token_is_a_cross_without_the_token(naba, telegram: FakeT
 
 
 def test_a_webhook_naba_run_would_delete_is_a_warning(naba, telegram: FakeTelegram) -> None:
-    telegram.webhook_url = "https://old.example.org/hook"
+    telegram.webhook_url = "https://127.0.0.1:8443/hook"
     done = _doctor(naba, telegram)
     line = _lines(done)["webhook"]
     assert done.returncode == 0, done.stdout
-    assert line.startswith("! https://old.example.org/hook is set but WEBHOOK_URL is empty")
+    assert line.startswith("! https://127.0.0.1:8443/hook is set but WEBHOOK_URL is empty")
     assert "`naba run` deletes it" in line
 
 
@@ -129,6 +129,6 @@ def test_the_sample_quotes_are_in_the_sample() -> None:
 
 
 def test_ollama_is_recognised_by_its_port_or_name() -> None:
-    assert looks_like_ollama("http://localhost:11434/v1")
+    assert looks_like_ollama("http://127.0.0.1:11434/v1")
     assert looks_like_ollama("http://ollama:8080/v1")
-    assert not looks_like_ollama("https://api.openai.com/v1")
+    assert not looks_like_ollama("http://127.0.0.1:8000/v1")

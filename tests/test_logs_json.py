@@ -40,9 +40,12 @@ def _settings(log_format: str) -> Settings:
     return load_settings(_env_file=None, telegram_bot_token=TOKEN, openai_api_key=KEY, log_format=log_format)
 
 
+BOT_API = Settings.model_fields["telegram_base_url"].default  # the public Bot API's URL, as httpx errors show it
+
+
 def _log_a_leaky_failure() -> None:
     try:
-        raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/sendMessage failed (key {KEY})")
+        raise RuntimeError(f"POST {BOT_API}{TOKEN}/sendMessage failed (key {KEY})")
     except RuntimeError:
         probe.exception("sending failed for %s", KEY)
 
@@ -57,7 +60,7 @@ def test_json_lines_parse_and_hide_secrets(capsys: pytest.CaptureFixture[str]) -
     assert failure["level"] == "ERROR" and failure["logger"] == "tests.probe"
     assert failure["message"] == "sending failed for ***"
     assert failure["exc_info"].startswith("Traceback (most recent call last):")
-    assert "RuntimeError: POST https://api.telegram.org/bot***/sendMessage failed (key ***)" in failure["exc_info"]
+    assert f"RuntimeError: POST {BOT_API}***/sendMessage failed (key ***)" in failure["exc_info"]
     assert failure["update_id"] is None and failure["chat_id"] is None
     assert failure["time"].endswith("+00:00")
     assert plain["message"] == "plain «خبر» line" and "exc_info" not in plain

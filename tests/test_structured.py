@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.llm.structured import (
+    OPENAI_HOSTS,
     Profile,
     default_profile,
     extract_json,
@@ -55,15 +56,12 @@ def test_which_option_a_refusal_names() -> None:
 
 
 def test_openai_and_reasoning_models_are_recognised() -> None:
-    assert (
-        is_openai(None)
-        and is_openai("https://api.openai.com/v1")
-        and is_openai("https://naba.openai.azure.com/openai/v1")
-    )
-    assert not is_openai("http://localhost:11434/v1") and not is_openai("https://openrouter.ai/api/v1")
+    openai_api, azure = OPENAI_HOSTS[0], OPENAI_HOSTS[1]  # names only: nothing here connects anywhere
+    assert is_openai(None) and is_openai(f"https://{openai_api}/v1") and is_openai(f"https://naba.{azure}/openai/v1")
+    assert not is_openai("http://127.0.0.1:11434/v1") and not is_openai("http://127.0.0.1:4000/openai/v1")
     assert is_reasoning("gpt-5-mini", None) and is_reasoning("o3", None) and is_reasoning("openai/o4-mini", None)
     assert not is_reasoning("gpt-4o-mini", None) and is_reasoning("qwen3:8b", "low")
     assert default_profile(None, "gpt-5", None, "auto") == Profile("json_schema", "max_completion_tokens", False)
-    assert default_profile("http://localhost:8000/v1", "qwen2.5", None, "tools") == Profile("tools", "max_tokens", True)
+    assert default_profile("http://127.0.0.1:8000/v1", "qwen2.5", None, "tools") == Profile("tools", "max_tokens", True)
     assert Profile.from_json(Profile("tools").to_json()) == Profile("tools") and Profile.from_json("{}") == Profile()
     assert Profile.from_json('{"mode": "xml"}') is None and Profile.from_json(b"not json") is None

@@ -21,7 +21,8 @@ REPAIR = (
     "Reply again with the whole corrected JSON object only, valid against the schema."
 )
 _REASONING_MODEL = re.compile(r"^(gpt-5(?!-chat)|o1|o3|o4)(\b|[-_.])", re.IGNORECASE)  # gpt-5-chat does not reason
-_OPENAI_HOSTS = re.compile(r"(^|\.)(api\.openai\.com|openai\.azure\.com|cognitiveservices\.azure\.com)$")
+OPENAI_HOSTS = ("api.openai.com", "openai.azure.com", "cognitiveservices.azure.com")  # and their subdomains
+_OPENAI_HOSTS = re.compile(r"(^|\.)(" + "|".join(re.escape(host) for host in OPENAI_HOSTS) + ")$")
 
 
 @dataclass(frozen=True)
