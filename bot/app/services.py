@@ -8,7 +8,7 @@ pay for them; the model client and tiktoken load themselves on the first model c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -51,14 +51,9 @@ class Core:
 
 
 @dataclass
-class Services:
-    """Everything a handler or a command needs, opened together and closed together."""
+class Services(Core):
+    """Everything a handler or a command needs, opened together and closed together: the Core and more."""
 
-    settings: Settings
-    store: Store
-    chat: ChatClient
-    analyser: Analyser
-    pipeline: ArticlePipeline
     fetcher: Fetcher
     intake: Intake
     qa: QuestionAnswering
@@ -83,11 +78,7 @@ class Services:
         clock = Clock()
         policy = Policy(settings, store, clock)
         return cls(
-            settings=settings,
-            store=store,
-            chat=chat,
-            analyser=core.analyser,
-            pipeline=pipeline,
+            **{f.name: getattr(core, f.name) for f in fields(Core)},
             fetcher=fetcher,
             intake=Intake(store, pipeline, fetcher, clock),
             qa=QuestionAnswering(store, Answerer(chat, settings), pipeline),
@@ -108,5 +99,4 @@ class Services:
         """Close the HTTP clients and the store (background analyses of channel posts are cancelled)."""
         await self.digests.close()
         await self.fetcher.close()
-        await self.chat.close()
-        await self.store.close()
+        await super().close()

@@ -9,6 +9,7 @@ its input or answers from the cache never loads it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -63,16 +64,19 @@ class Completion(Generic[T]):
     usage: Usage
 
 
-def strict_schema(schema: type[pydantic.BaseModel]) -> dict[str, Any]:
-    """The strict JSON schema of a model, as the SDK builds it for structured output."""
+@functools.cache
+def schema_json(schema: type[pydantic.BaseModel]) -> str:
+    """The strict JSON schema sent for `schema`, compact (built once: to count its tokens, for json_object
+    prompts, and as the request's schema)."""
     from openai.lib._pydantic import to_strict_json_schema
 
-    return to_strict_json_schema(schema)
+    return json.dumps(to_strict_json_schema(schema), separators=(",", ":"), ensure_ascii=False)
 
 
-def schema_json(schema: type[pydantic.BaseModel]) -> str:
-    """The strict JSON schema sent for `schema`, compact (to count its tokens, and for json_object prompts)."""
-    return json.dumps(strict_schema(schema), separators=(",", ":"), ensure_ascii=False)
+def strict_schema(schema: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """The strict JSON schema of a model, as the SDK builds it for structured output (a fresh copy)."""
+    loaded: dict[str, Any] = json.loads(schema_json(schema))
+    return loaded
 
 
 class EndpointMemory(Protocol):

@@ -46,6 +46,11 @@ def _load_encoding(model: str) -> tiktoken.Encoding | None:
         return None
 
 
+@lru_cache(maxsize=128)
+def _count(encoding: tiktoken.Encoding, text: str) -> int:
+    return len(encoding.encode(text, disallowed_special=()))
+
+
 class TokenCounter:
     """Counts tokens for one model; degrades to an estimate when no encoding can be loaded."""
 
@@ -62,11 +67,12 @@ class TokenCounter:
         return self._encoding is not None
 
     def count(self, text: str) -> int:
-        """Return the number of tokens in text."""
+        """Return the number of tokens in text (the same text is counted once: the analyser's estimate,
+        its split and the client's checks all count an article)."""
         if self._encoding is None:
             # Arabic runs about 2.5 characters a token with o200k_base; err on the high side.
             return len(text) // 2 + 1
-        return len(self._encoding.encode(text, disallowed_special=()))
+        return _count(self._encoding, text)
 
     def count_messages(self, messages: list[dict[str, str]]) -> int:
         """Return the prompt tokens of a chat request made of these messages."""
