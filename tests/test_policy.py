@@ -456,3 +456,15 @@ async def test_forget_finds_what_an_older_version_stored(services, redis_url: st
             assert secret.encode() not in value, name
     finally:
         client.close()
+
+
+async def test_only_the_admins_command_menu_lists_stats(bot_settings, telegram: FakeTelegram) -> None:
+    async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram):
+        pass
+    everyone = [c["command"] for c in telegram.commands[("default", "")]]
+    admins = [c["command"] for c in telegram.commands[(f"chat:{ADMIN}", "")]]
+    arabic = [c["command"] for c in telegram.commands[(f"chat:{ADMIN}", "ar")]]
+    assert "stats" not in everyone and "stats" in admins and "stats" in arabic
+    assert set(everyone) < set(admins)  # the admin's menu is everyone's and /stats
+    described = {c["command"]: c["description"] for c in telegram.commands[(f"chat:{ADMIN}", "")]}
+    assert described["stats"] == "Figures for the operators: today and 7 days"
