@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,12 @@ async def bot(bot_settings, telegram: FakeTelegram) -> AsyncIterator[RunningBot]
     """A running bot with default settings."""
     async with run_bot(bot_settings(), telegram) as running:
         yield running
+
+
+@contextmanager
+def busy_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that something is listening on (for "port in use" tests)."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        yield int(busy.getsockname()[1])

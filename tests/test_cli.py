@@ -15,7 +15,7 @@ import pytest
 
 from bot.models import Analysis
 from tests.articles import BANK, PORT, WATER, WATER_QUOTES
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO, SHARED, busy_port
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -375,10 +375,7 @@ def test_run_in_webhook_mode_checks_the_token_first(naba, telegram: FakeTelegram
 
 
 def test_run_in_webhook_mode_with_the_port_in_use_is_one_line(naba, telegram: FakeTelegram) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen(1)
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         done = naba(
             "run",
             TELEGRAM_BOT_TOKEN=telegram.token,

@@ -18,7 +18,7 @@ from bot.app.metrics import flush_stats
 from bot.config import Settings
 from bot.metrics import record_user, take_tally, today
 from bot.store import Store
-from tests.conftest import RunningBot, run_bot
+from tests.conftest import RunningBot, busy_port, run_bot
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import replies
 from tests.test_cli import _one_clean_line, naba  # noqa: F401 - naba is a fixture
@@ -152,10 +152,7 @@ async def test_webhook_bot_without_redis_is_unhealthy(bot_settings, telegram: Fa
 
 
 async def test_a_busy_metrics_port_stops_the_start_in_one_line(bot_settings) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen(1)
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         settings = bot_settings(metrics_listen="127.0.0.1", metrics_port=port)
         with pytest.raises(StartupError, match=rf"^port {port} is in use: set METRICS_PORT to a free port"):
             await preflight(build_application(settings), settings)
@@ -168,10 +165,7 @@ async def test_a_busy_metrics_port_stops_the_start_in_one_line(bot_settings) -> 
 
 
 def test_naba_run_with_the_metrics_port_in_use_is_one_line(naba, telegram: FakeTelegram) -> None:  # noqa: F811
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen(1)
-        port = busy.getsockname()[1]
+    with busy_port() as port:
         done = naba(
             "run",
             TELEGRAM_BOT_TOKEN=telegram.token,
