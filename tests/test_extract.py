@@ -246,3 +246,15 @@ def test_eval_figures_on_dev_sets(capsys: pytest.CaptureFixture[str]) -> None:
     assert gold and shown
     # Issue 10's targets for the rules alone that are met today (speaker accuracy is not yet: 0.80 < 0.85).
     assert recalled / gold >= 0.90 and precise / shown >= 0.95
+
+
+def test_named_tells_a_speaker_written_in_the_clause_from_an_inherited_one() -> None:
+    text = (
+        "قالت الطبيبة سلمى كرم: «العيادة تفتح أبوابها غدا».\n"
+        "وأضافت: «الدواء متوفر للجميع».\n"
+        "«سنعمل طوال الأسبوع»، قالت كرم.\n"
+        "كان الشعار «الماء حق لكل إنسان على هذه الأرض» مرفوعا."
+    )
+    quotes = find_quotes(text)
+    assert [q.speaker for q in quotes] == ["سلمى كرم", "سلمى كرم", "سلمى كرم", ""]
+    assert [q.named for q in quotes] == [True, False, True, False]

@@ -37,13 +37,18 @@ _LAST_WORD = re.compile(r"(\S+)\s*$")
 @dataclass(frozen=True, slots=True)
 class ExtractedQuote:
     """A direct quote: `text` is article[start:end], without its marks; `speaker` as written (or "")
-    and `clause` the reporting verb that attributes it (or "")."""
+    and `clause` the reporting verb that attributes it (or "").
+
+    `named` is True when the speaker comes from a subject written in this quote's own reporting clause
+    (before the quote or right after it), and False when it was inherited (a verb with no subject or a
+    colon continuing the last speaker) or there is no speaker."""
 
     text: str
     start: int
     end: int
     speaker: str
     clause: str
+    named: bool
 
 
 def _naming_noun_before(text: str, span: MarkedSpan) -> bool:
@@ -124,11 +129,13 @@ def _quote(
             # The words right after a verb not of saying are its subject or object ("ذكرت "وكالة الأنباء"",
             # "واتهم "الجيش الحر""); two words it did not say are a term ("أعلن أن "خلية نائمة" اعتقلت").
             return None
+    named = clause is not None and bool(clause.speaker)
     if clause is not None and clause.speaker:
         speaker = speakers.resolve(clause.speaker, clause.start, last_speaker)
     else:
         speaker = last_speaker if clause is not None or colon else ""
-    return ExtractedQuote(text[span.start : span.end], span.start, span.end, speaker, clause.verb if clause else "")
+    verb = clause.verb if clause else ""
+    return ExtractedQuote(text[span.start : span.end], span.start, span.end, speaker, verb, named and bool(speaker))
 
 
 def _inside(pos: int, spans: list[MarkedSpan]) -> bool:
