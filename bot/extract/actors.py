@@ -1,0 +1,601 @@
+"""Actors of an Arabic article by rule (pure; no model): `find_actors`.
+
+Three sources, each favouring precision over recall (a wrong actor in a brief is worse than a missing one):
+- a title and the name after it: a head ("الرئيس", "وزير", "المتحدث", "الشيخ", "د."…), its modifiers
+  (nationality adjectives, portfolios, "العام", "باسم"/"لدى" + an organisation or place, definite nouns
+  in construct) and then one to five name words ("الرئيس الفرنسي إيمانويل ماكرون"); a name set off by
+  commas after the title, or before it ("فلان فلان، وزير الخارجية السوري،"), counts too;
+- known names (gazetteer.py: countries and cities from CLDR via Babel, organisations, groups) and
+  organisation patterns: "وزارة/حزب/حركة/جامعة/مجلس… X", "الحكومة/الجيش/الشرطة + nationality",
+  "المجلس/الاتحاد/الهيئة… + الوطني/الدولي/العام…";
+- clitics (و ف ب ل ك, and ل + ال = لل) and letter forms are handled through bot.text.normalize, but a
+  name is always returned exactly as the article writes it (a mention only written "للأمم المتحدة" has
+  no exact form without the clitic and is skipped).
+One actor per person: a later surname-only mention is the full name's actor when exactly one known
+full name ends with that word; two people sharing a surname stay two. Actors come in first-mention order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Literal
+
+from bot.extract.gazetteer import Entry, entries, nationality
+from bot.extract.latin import to_latin
+from bot.text import normalize
+
+__all__ = ["ExtractedActor", "find_actors"]
+
+ActorType = Literal["person", "organization", "place", "group"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedActor:
+    """An actor: `name` exactly as written in the article; roles "" when no pattern gives them."""
+
+    name: str
+    type: ActorType
+    role_ar: str = ""
+    role_en: str = ""
+    name_en: str = ""
+
+
+def _keys(*lines: str) -> frozenset[str]:
+    return frozenset(normalize(w) for w in " ".join(lines).split())
+
+
+def _table(block: str) -> dict[str, str]:
+    out = {}
+    for item in block.replace("\n", ";").split(";"):
+        if "|" in item:
+            ar, en = item.split("|", 1)
+            out[normalize(ar.strip())] = en.strip()
+    return out
+
+
+# Title heads (without ال) -> English.
+_HEADS = _table("""
+رئيس|President; رئيسة|President; وزير|Minister; وزيرة|Minister; نائب|Deputy; نائبة|Deputy
+أمين|Secretary; أمينة|Secretary; متحدث|Spokesperson; متحدثة|Spokesperson; ناطق|Spokesperson; ناطقة|Spokesperson
+سفير|Ambassador; سفيرة|Ambassador; زعيم|Leader; زعيمة|Leader; قائد|Commander; قائدة|Commander; ملك|King
+ملكة|Queen; عاهل|King; أمير|Prince; أميرة|Princess; شيخ|Sheikh; شيخة|Sheikha; مشير|Field Marshal
+لواء|Major General; عميد|Brigadier General; عقيد|Colonel; جنرال|General; فريق|Lieutenant General
+دكتور|Dr.; دكتورة|Dr.; د|Dr.; بروفيسور|Professor; مدير|Director; مديرة|Director; محافظ|Governor
+مستشار|Adviser; مستشارة|Adviser; مندوب|Representative; مندوبة|Representative; مبعوث|Envoy; مبعوثة|Envoy
+مفوض|Commissioner; مفوضة|Commissioner; مدرب|Coach; قس|Pastor; قاضي|Judge; قاضية|Judge; عمدة|Mayor
+مرشد|Guide; صحفي|Journalist; صحفية|Journalist; ضابط|Officer; نقيب|Captain; رائد|Major; مقدم|Lieutenant Colonel
+""")
+# Heads that name a rank or honorific: a name may follow them without "ال" ("د. فلان", "شيخ فلان").
+_BARE_OK = _keys("د دكتور دكتورة")
+# Heads too common as plain nouns to be a title without "ال" or a construct ("فريق" team, "رائد" pioneer).
+_DEFINITE_ONLY = _keys("فريق رائد مقدم نقيب قائد مرشد صحفي صحفية ضابط أمين أمينة")
+# Two-word roles whose English is not the sum of their words.
+_SPECIAL = {
+    tuple(normalize(ar).split()): en
+    for ar, en in _table("""
+رئيس الوزراء|Prime Minister; رئيسة الوزراء|Prime Minister; رئيس الحكومة|Prime Minister
+رئيسة الحكومة|Prime Minister; رئيس الجمهورية|President; أمين العام|Secretary-General; أمينة العامة|Secretary-General
+ولي العهد|Crown Prince; نائب الرئيس|Vice President; رئيس التنفيذي|CEO; مدير التنفيذي|Executive Director
+رئيس الأركان|Chief of Staff; مرشد الأعلى|Supreme Leader; نائب العام|Attorney General; مدعي العام|Prosecutor
+""").items()
+}
+_SPECIAL_HEADS = _keys("ولي مدعي")  # heads that exist only in a _SPECIAL pair
+# Ministers' portfolios -> English ("وزير الخارجية" -> "Foreign Minister", "وزارة الخارجية" -> "Foreign Ministry").
+_PORTFOLIOS = _table("""
+الخارجية|Foreign; الدفاع|Defence; الداخلية|Interior; المالية|Finance; الاقتصاد|Economy; التجارة|Trade
+العدل|Justice; الصحة|Health; التعليم|Education; التربية|Education; الطاقة|Energy; النفط|Oil
+الإعلام|Information; الزراعة|Agriculture; النقل|Transport; الإسكان|Housing; العمل|Labour; السياحة|Tourism
+الثقافة|Culture; البيئة|Environment; الاتصالات|Communications; الرياضة|Sports; الشباب|Youth
+الخزانة|Treasury; الأوقاف|Endowments; الري|Irrigation; المياه|Water; الصناعة|Industry; الاستثمار|Investment
+""")
+_PORTFOLIOS.update({k[2:]: v for k, v in list(_PORTFOLIOS.items())})  # construct: "وزير خارجية فرنسا"
+# Modifiers a title may run through with what they add to the English role.
+_PREPS = {normalize("باسم"): "for", normalize("لدى"): "to", normalize("لشؤون"): "for"}
+_FORMER = _keys("السابق السابقة الأسبق الأسبقة")
+_ROLE_WORDS = _keys("المؤقت المؤقتة الحالي الحالية المكلف المكلفة الأول الأولى الجديد الجديدة العام العامة")
+# Nouns that may stand in construct inside a role ("رئيس حكومة الوفاق", "المتحدث باسم وزارة…").
+_CONSTRUCT = _keys(
+    "وزارة حكومة دولة مجلس هيئة لجنة بعثة شركة منظمة جامعة وكالة حزب حركة جماعة جيش قوات اتحاد جمعية",
+    "مكتب صندوق بنك مؤسسة معهد مركز مستشفى نادي منتخب جبهة تنظيم شؤون خارجية دفاع داخلية مالية",
+)
+# Organisation heads in construct ("وزارة الدفاع") and those that may take a proper name ("جامعة برغين").
+_ORG_HEADS = _table("""
+وزارة|Ministry; حزب|Party; حركة|Movement; جامعة|University; منظمة|Organization; هيئة|Authority
+وكالة|Agency; مجلس|Council; صندوق|Fund; جمعية|Association; اتحاد|Union; مستشفى|Hospital; جبهة|Front
+لجنة|Committee; محكمة|Court; جيش|Army; بنك|Bank; مؤسسة|Foundation; معهد|Institute; شركة|Company
+نادي|Club; قوات|Forces
+""")
+_NAMED_ORG_HEADS = _keys("حزب حركة جامعة مستشفى شركة نادي جيش بنك جبهة")
+# Definite heads that are an organisation with a nationality adjective ("الحكومة التونسية").
+_NATIONAL_HEADS = _table("""
+الحكومة|government; الجيش|army; الشرطة|police; البرلمان|parliament; الرئاسة|presidency
+النيابة|prosecution; القضاء|judiciary; البحرية|navy; المخابرات|intelligence; الاستخبارات|intelligence
+القوات|forces; الخارجية|Foreign Ministry; الداخلية|Interior Ministry; الدفاع|Defence Ministry
+المعارضة|opposition; السلطات|authorities; البنك المركزي|central bank; النظام|regime
+""")
+_GROUP_HEADS = _keys("المعارضة")
+# Definite institution heads that need an institutional adjective ("المجلس الوطني…").
+_INSTITUTIONS = _keys(
+    "الوكالة المجلس الاتحاد الهيئة الجمعية البنك المركز المنظمة اللجنة الحزب الحركة الجبهة المحكمة",
+    "الصندوق المؤسسة المعهد النادي",
+)
+_INSTITUTIONAL = _keys(
+    "الوطني الوطنية الدولي الدولية العام العامة المركزي القومي القومية العليا الأعلى الاتحادي الاتحادية",
+    "الفيدرالي الفيدرالية الشعبي الشعبية الديمقراطي الديمقراطية الإسلامي الإسلامية الأوروبي الأوروبية",
+    "العربي العربية الأممي الأممية العالمي العالمية",
+)
+# Name particles.
+_CONNECTORS = _keys("بن بنت ابن أبو أبي آل ولد عبد ذو دي دو فان")
+_ARTICLE_CONNECTORS = _keys("عبد أبو أبي ابن بن بنت ذو")  # may be followed by an ال-word: "عبد الله"
+# Words that are never (part of) a name after a title: function words, time words, verbs of reporting,
+# common adjectives. A name stops at the first of them.
+_STOPS = _keys(
+    "في من إلى الى على عن مع إن أن إنه أنه بأن لأن كان كانت قد لقد لم لن لا ما ماذا هو هي هم هذا هذه ذلك",
+    "تلك الذي التي الذين حيث حين عندما بعد قبل خلال أمام عبر لدى حول ضد منذ حتى ثم أو أم بل لكن كما إذ",
+    "إذا يوم اليوم أمس غدا الآن مساء صباح ليلة الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة",
+    "السبت قال قالت يقول تقول أعلن أعلنت أكد أكدت أضاف أضافت أوضح أوضحت أشار أشارت ذكر ذكرت صرح",
+    "صرحت اعتبر اعتبرت يرى ترى دعا دعت طالب طالبت شدد شددت نفى نفت أفاد أفادت وصف وصفت التقى التقت",
+    "زار زارت بحث بحثت استقبل استقبلت عقد عقدت يجب يمكن سابق سابقة آخر أخرى جديد جديدة كبير كبيرة",
+    "رفيع رفيعة بارز بارزة مسؤول مسؤولة مسؤولون مسؤولين عدة عدد بعض كل أي نفسه نفسها أيضا أيضًا فقط",
+    "وقال وقالت وأضاف وأضافت وأكد وأكدت وأوضح وأشار وذكر وتابع وكان وكانت وهو وهي إثر وسط ضمن نحو",
+    "عام عاما سنة شهر شهرا أسبوع ساعة مليون مليار ألف دولار بالمئة المئة إنها أنها إنهم أنهم بأنه",
+    "بشأن بسبب لدي وفق وفقا بحسب حسب بينما فيما لها له لهم به بها بهم منه منها عليه عليها إليه",
+)
+_WORD_CHARS = "(?:[^\\W_]|[\u064b-\u065f\u0670\u0640])+"
+_TOKEN = re.compile(_WORD_CHARS + "(?:\\." + _WORD_CHARS + ")*")
+_CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "لل")
+_MAX_NAME = 5
+_MAX_MODIFIERS = 8
+
+
+@lru_cache(maxsize=65536)
+def _norm(word: str) -> str:
+    return normalize(word)
+
+
+@cache
+def _indefinite_nationalities() -> frozenset[str]:
+    """Nationality adjectives without ال ("أمريكي", "روسية"): never a name."""
+    from bot.extract.gazetteer import nationalities
+
+    return frozenset(k[2:] for k in nationalities())
+
+
+@cache
+def _first_words() -> dict[str, list[tuple[tuple[str, ...], Entry]]]:
+    """The gazetteer indexed by its first word, longest names first."""
+    index: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
+    for key, entry in entries().items():
+        index.setdefault(key[0], []).append((key, entry))
+    for names in index.values():
+        names.sort(key=lambda item: -len(item[0]))
+    return index
+
+
+class _Tok:
+    __slots__ = ("end", "gap", "key", "raw", "start")
+
+    def __init__(self, m: re.Match[str], gap: str) -> None:
+        self.start, self.end, self.raw = m.start(), m.end(), m.group()
+        self.key = _norm(self.raw)
+        self.gap = gap  # what separates it from the previous token: "space", "comma", "break"
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    last = 0
+    for m in _TOKEN.finditer(text):
+        between = text[last : m.start()]
+        if not between.strip():
+            gap = "break" if "\n" in between or not out else "space"
+        elif between.strip() in ("،", ","):
+            gap = "comma" if "\n" not in between else "break"
+        else:
+            gap = "break"
+        out.append(_Tok(m, gap))
+        last = m.end()
+    return out
+
+
+def _skip_letters(raw: str, letters: int) -> int:
+    """The index in raw after its first `letters` letters (diacritics on them included)."""
+    i = seen = 0
+    while i < len(raw) and seen < letters:
+        i += 1
+        seen += 1
+        while i < len(raw) and _norm(raw[i]) == "":
+            i += 1
+    return i
+
+
+def _variants(key: str) -> list[tuple[str, int, bool]]:
+    """A word's readings: (key, letters of clitic stripped, exact) - exact False for ل + ال = لل."""
+    out = [(key, 0, True)]
+    for c in _CLITICS:
+        if key.startswith(c) and len(key) - len(c) >= 2:
+            if c == "لل":
+                out.append(("ال" + key[2:], 1, False))
+            else:
+                out.append((key[len(c) :], len(c), True))
+    return out
+
+
+@dataclass(slots=True)
+class _Mention:
+    pos: int
+    name: str  # exact text, or "" when the mention has no exact form (لل)
+    key: str
+    type: ActorType
+    role_ar: str = ""
+    role_en: str = ""
+    name_en: str = ""
+
+
+class _Scan:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks = _tokens(text)
+        self.used = [False] * len(self.toks)
+        self.mentions: list[_Mention] = []
+
+    # --- helpers --------------------------------------------------------------------------------------
+    def key(self, i: int) -> str:
+        return self.toks[i].key if 0 <= i < len(self.toks) else ""
+
+    def joined(self, i: int) -> bool:
+        """Token i follows the previous one with only a space between them."""
+        return i < len(self.toks) and self.toks[i].gap == "space"
+
+    def span(self, i: int, j: int, skip: int = 0) -> str:
+        """The text from token i (after `skip` clitic letters) to the end of token j."""
+        start = self.toks[i].start + _skip_letters(self.toks[i].raw, skip)
+        return self.text[start : self.toks[j].end]
+
+    def known(self, i: int) -> tuple[int, Entry, int, bool] | None:
+        """The longest gazetteer name starting at token i: (last token, entry, clitic letters, exact)."""
+        index = _first_words()
+        for variant, skip, exact in _variants(self.key(i)):
+            for names, entry in index.get(variant, ()):
+                n = len(names)
+                if all(self.joined(i + k) and self.key(i + k) == names[k] for k in range(1, n)):
+                    return i + n - 1, entry, skip, exact
+        return None
+
+    def stop(self, key: str) -> bool:
+        return key in _STOPS or key in _indefinite_nationalities() or key.isdigit()
+
+    # --- titles and names -------------------------------------------------------------------------------
+    def title(self, i: int) -> tuple[int, str, str, int] | None:
+        """A title starting at token i: (last token, role_ar, role_en, clitic letters), or None."""
+        readings = [(v, s, e) for v, s, e in _variants(self.key(i))]
+        for variant, skip, exact in readings:
+            definite = variant.startswith("ال")
+            head = variant[2:] if definite else variant
+            if head not in _HEADS and head not in _SPECIAL_HEADS:
+                continue
+            return self._modifiers(i, head, definite, skip, exact)
+        return None
+
+    def _modifiers(self, i: int, head: str, definite: bool, skip: int, exact: bool) -> tuple[int, str, str, int] | None:
+        en = _HEADS.get(head, "")
+        nat = of = prep = ""
+        former = known = False
+        j = i
+        words = [head]
+        while j + 1 < len(self.toks) and j - i < _MAX_MODIFIERS and self.joined(j + 1):
+            k = self.key(j + 1)
+            special = _SPECIAL.get((head, k)) if len(words) == 1 else None
+            if special:
+                en = special
+            elif nationality(k):
+                nat = nat or nationality(k)
+            elif k in _PORTFOLIOS and head in ("وزير", "وزيره", "وزيرة", "وزاره"):
+                en = f"{_PORTFOLIOS[k]} Minister"
+            elif k in _PREPS:
+                prep = _PREPS[k]
+            elif k in _FORMER:
+                former = True
+            elif k in _ROLE_WORDS:
+                known = known or k not in ("العام", "العامة")
+            else:
+                found = self.known(j + 1)
+                if found is not None:
+                    of = of or found[1].name_en
+                    j = found[0]
+                    words.append(k)
+                    continue
+                bare_k = k[2:] if k.startswith("ال") else k
+                if k.startswith(("ال", "لل")) and not self.stop(k) and bare_k not in _HEADS:
+                    en = ""  # a definite noun in the role we have no English for
+                elif k in _CONSTRUCT and j + 2 < len(self.toks) and self.joined(j + 2):
+                    en = ""
+                elif bare_k in _HEADS and k.startswith("ال") and j > i:
+                    pass  # a second title: "ولي العهد السعودي الأمير"
+                else:
+                    break
+            words.append(k)
+            j += 1
+        if head in _SPECIAL_HEADS and len(words) == 1:
+            return None
+        if not definite and j == i and head not in _BARE_OK:
+            return None  # "وزير" alone, indefinite: not a title
+        if not definite and head in _DEFINITE_ONLY and j == i:
+            return None
+        second = self.key(i + 1)
+        construct = second.startswith(("ال", "لل")) or second in _PREPS or second in _CONSTRUCT or second in _PORTFOLIOS
+        if j > i and not definite and not construct:
+            return None  # "وزير سابق", "رئيس دولة": indefinite
+        role_ar = self.span(i, j, skip) if exact else "ال" + self.span(i, j, 2)
+        role = ""
+        if en:
+            role = f"{nat} {en}" if nat else en
+            if of:
+                role = f"{role} {prep or 'of'} {of}"
+            if former:
+                role = f"former {role}"
+            role = role[0].upper() + role[1:]
+        _ = known
+        return j, role_ar, role, skip
+
+    def name_after(self, j: int, *, comma: bool) -> int:
+        """The last token of a person's name starting at token j, or -1."""
+        n = len(self.toks)
+        if j >= n or self.toks[j].gap not in (("space", "comma") if comma else ("space",)):
+            return -1
+        last = -1
+        k = j
+        while k < n and k - j < _MAX_NAME + 2:
+            key = self.key(k)
+            if k > j and not self.joined(k):
+                break
+            if self.stop(key) or nationality(key) or key.startswith("لل"):
+                break
+            prev = self.key(k - 1) if k > j else ""
+            if key.startswith("ال") and len(key) > 2:
+                if k == j or (prev not in _ARTICLE_CONNECTORS and (prev in _CONNECTORS or last < 0)):
+                    break
+                names_so_far = sum(1 for x in range(j, k) if self.key(x) not in _CONNECTORS)
+                if prev not in _ARTICLE_CONNECTORS and names_so_far > 1 and not key.endswith("ي"):
+                    break  # "الوزير فلان فلان الوفد": after two name words an ال-word is mostly an object
+                if key.removeprefix("ال") in _HEADS or key in _FORMER or key in _ROLE_WORDS:
+                    break
+                if self.known(k) is not None and prev not in _ARTICLE_CONNECTORS:
+                    break
+                last = k
+                if prev not in _ARTICLE_CONNECTORS:
+                    break  # a surname in ال ends the name ("وليد المعلم")
+                k += 1
+                continue
+            if key in _HEADS or (k == j and self.known(k) is not None):
+                break
+            if len(key) < 2 or not any(c.isalpha() for c in key):
+                break
+            if last >= j + 1 and key[:1] in "يت" and len(key) >= 4 and prev not in _CONNECTORS:
+                break  # a third word in ي/ت after two name words is mostly a verb ("… يلتقي")
+            if key not in _CONNECTORS:
+                last = k
+            k += 1
+        if last < 0 or last - j >= _MAX_NAME + 1:
+            return -1
+        if comma and last + 1 < n and self.toks[last + 1].gap == "space" and not self.stop(self.key(last + 1)):
+            return -1  # ", X Y more words": not an appositive name
+        return last
+
+    def name_before(self, i: int) -> int:
+        """The first token of a name of 2-4 words ending right before token i, after a comma."""
+        if self.toks[i].gap != "comma":
+            return -1
+        first = -1
+        k = i - 1
+        while k >= 0 and i - k <= 4:
+            key = self.key(k)
+            if self.stop(key) or key in _HEADS or nationality(key):
+                break
+            if key.startswith("ال") and k != i - 1 and self.key(k - 1) not in _ARTICLE_CONNECTORS:
+                break
+            stripped = next((v for v, s, _e in _variants(key)[1:] if s == 1 and v in _VERB_STEMS), None)
+            if key in _VERB_STEMS or stripped:
+                break
+            first = k
+            if not self.joined(k):
+                break
+            k -= 1
+        if first < 0 or i - first < 2 or self.key(first) in _CONNECTORS or self.key(first).startswith("ال"):
+            return -1
+        before = self.key(first - 1) if first > 0 else ""
+        if first > 0 and self.joined(first) and not self.stop(before) and not self._verb(before):
+            return -1  # the name's start is not clear
+        return first
+
+    def _verb(self, key: str) -> bool:
+        return key in _VERB_STEMS or (key[:1] in "وف" and key[1:] in _VERB_STEMS)
+
+    def persons(self) -> None:
+        i = 0
+        n = len(self.toks)
+        while i < n:
+            found = self.title(i)
+            if found is None:
+                i += 1
+                continue
+            j, role_ar, role_en, skip = found
+            for k in range(i + 1, j + 1):
+                hit = self.known(k)
+                if hit is not None and hit[3]:
+                    self.add_known(k, hit)
+            last = self.name_after(j + 1, comma=True)
+            if last >= 0:
+                name = self.span(j + 1, last)
+                self.add_person(self.toks[j + 1].start, name, role_ar, role_en)
+                for k in range(i, last + 1):
+                    self.used[k] = True
+                i = last + 1
+                continue
+            first = self.name_before(i) if skip == 0 else -1
+            if first >= 0:
+                name = self.span(first, i - 1)
+                self.add_person(self.toks[first].start, name, role_ar, role_en)
+                for k in range(first, j + 1):
+                    self.used[k] = True
+            i = j + 1
+
+    def add_person(self, pos: int, name: str, role_ar: str, role_en: str) -> None:
+        self.mentions.append(_Mention(pos, name, _norm(name), "person", role_ar, role_en, to_latin(name)))
+
+    # --- organisations, groups and places -----------------------------------------------------------------
+    def add_known(self, i: int, hit: tuple[int, Entry, int, bool]) -> None:
+        last, entry, skip, exact = hit
+        name = self.span(i, last, skip) if exact else ""
+        kind: ActorType = entry.type  # type: ignore[assignment]
+        key = entry.name_en or _norm(self.span(i, last, skip))
+        self.mentions.append(_Mention(self.toks[i].start, name, f"{kind}:{key}", kind, name_en=entry.name_en))
+
+    def organisation(self, i: int) -> tuple[int, str, int, ActorType] | None:
+        """An organisation by pattern at token i: (last token, English name or "", clitic letters, type)."""
+        for variant, skip, exact in _variants(self.key(i)):
+            if not exact:
+                continue
+            if variant in _ORG_HEADS:
+                last = self._construct(i, variant)
+                if last > i:
+                    return last, self._org_en(i, last, variant), skip, "organization"
+            two = f"{variant} {self.key(i + 1)}" if self.joined(i + 1) else ""
+            for head, size in ((two, 2), (variant, 1)):
+                if head in _NATIONAL_HEADS and self.joined(i + size):
+                    nat = nationality(self.key(i + size))
+                    if nat:
+                        kind: ActorType = "group" if head in _GROUP_HEADS else "organization"
+                        return i + size, f"{nat} {_NATIONAL_HEADS[head]}", skip, kind
+            if (
+                variant in _INSTITUTIONS
+                and self.joined(i + 1)
+                and self.key(i + 1) in _INSTITUTIONAL | {k for k in (self.key(i + 1),) if nationality(k)}
+            ):
+                return self._tail(i + 1), "", skip, "organization"
+        return None
+
+    def _construct(self, i: int, head: str) -> int:
+        """The last token of "وزارة X…", "حزب X…" (i when nothing fits)."""
+        j = i + 1
+        if not self.joined(j):
+            return i
+        key = self.key(j)
+        if self.stop(key) or key.startswith("لل"):
+            return i
+        if key.startswith("ال") or self.known(j) is not None:
+            return self._tail(j)
+        proper = len(key) >= 3 and not nationality(key) and key not in _CONSTRUCT | _ORG_HEADS.keys() | _HEADS.keys()
+        if head in _NAMED_ORG_HEADS and proper:
+            return self._tail(j)
+        if key in _CONSTRUCT and self.joined(j + 1) and self.key(j + 1).startswith("ال"):
+            return self._tail(j + 1)
+        return i
+
+    def _tail(self, j: int) -> int:
+        """Extend an organisation's name from token j through its ال-words, و-ال words and ل-complements."""
+        hit = self.known(j)
+        if hit is not None:
+            j = hit[0]
+        count = 0
+        while self.joined(j + 1) and count < 5:
+            k = self.key(j + 1)
+            if self.stop(k) or k.removeprefix("ال") in _HEADS or k in _FORMER:
+                break
+            if k.startswith("ال") or nationality(k) or (k.startswith(("وال", "لل")) and len(k) > 4):
+                j += 1
+            elif k.startswith("ل") and len(k) > 3 and self.joined(j + 2) and self.key(j + 2).startswith("ال"):
+                j += 2  # "لكرة القدم"
+            else:
+                break
+            count += 1
+        return j
+
+    def _org_en(self, i: int, last: int, head: str) -> str:
+        if head in ("وزاره", "وزارة") and last >= i + 1:
+            portfolio = _PORTFOLIOS.get(self.key(i + 1))
+            nat = nationality(self.key(i + 2)) if last >= i + 2 else ""
+            if portfolio and last <= i + 2 and (last == i + 1 or nat):
+                return f"{nat + ' ' if nat else ''}Ministry of {_MINISTRIES.get(portfolio, portfolio)}"
+        return ""
+
+    def organisations(self) -> None:
+        i = 0
+        n = len(self.toks)
+        while i < n:
+            if self.used[i]:
+                i += 1
+                continue
+            hit = self.known(i)
+            org = self.organisation(i)
+            if org is not None and (hit is None or org[0] > hit[0]):
+                last, name_en, skip, kind = org
+                name = self.span(i, last, skip)
+                self.mentions.append(
+                    _Mention(self.toks[i].start, name, f"{kind}:{_norm(name)}", kind, name_en=name_en or to_latin(name))
+                )
+                for k in range(i, last + 1):
+                    self.used[k] = True
+                i = last + 1
+                continue
+            if hit is not None:
+                self.add_known(i, hit)
+                i = hit[0] + 1
+                continue
+            i += 1
+
+
+_MINISTRIES = {"Foreign": "Foreign Affairs", "Sports": "Sport"}
+_VERB_STEMS = _keys(
+    "قال قالت أعلن أعلنت أكد أكدت أضاف أضافت أوضح أوضحت أشار أشارت ذكر ذكرت صرح صرحت اعتبر اعتبرت",
+    "رأى رأت دعا دعت طالب طالبت شدد شددت نفى نفت أفاد أفادت وصف وصفت التقى التقت زار زارت بحث بحثت",
+    "استقبل استقبلت أبلغ أبلغت حذر حذرت كشف كشفت تابع تابعت",
+)
+
+
+def _merge(mentions: list[_Mention]) -> list[ExtractedActor]:
+    """One actor per entity, in first-mention order (see the module docstring)."""
+    mentions.sort(key=lambda m: m.pos)
+    actors: list[_Mention] = []
+    by_key: dict[str, _Mention] = {}
+    for m in mentions:
+        if m.type == "person":
+            words = m.key.split()
+            same = by_key.get(f"person:{m.key}")
+            if same is None and len(words) == 1:
+                owners = {id(a): a for a in actors if a.type == "person" and a.key.split()[-1] == words[0]}
+                same = next(iter(owners.values())) if len(owners) == 1 else None
+                if len(owners) > 1:
+                    continue  # a surname two people share: whose it is is unclear
+            if same is None and len(words) > 1:
+                shorter = [a for a in actors if a.type == "person" and a.key == words[-1]]
+                if len(shorter) == 1:  # "الرئيس ماكرون" first, the full name later: one actor
+                    same = shorter[0]
+                    same.name, same.key, same.name_en = m.name, m.key, m.name_en
+                    by_key[f"person:{m.key}"] = same
+            if same is not None:
+                if not same.role_ar and m.role_ar:
+                    same.role_ar, same.role_en = m.role_ar, m.role_en
+                continue
+            by_key[f"person:{m.key}"] = m
+            actors.append(m)
+            continue
+        same = by_key.get(m.key)
+        if same is not None:
+            if not same.name and m.name:
+                same.name = m.name
+            continue
+        by_key[m.key] = m
+        actors.append(m)
+    return [
+        ExtractedActor(a.name, a.type, a.role_ar, a.role_en, a.name_en or to_latin(a.name)) for a in actors if a.name
+    ]
+
+
+def find_actors(text: str) -> list[ExtractedActor]:
+    """The actors an article names, in first-mention order; each name is an exact substring of text."""
+    scan = _Scan(text)
+    scan.persons()
+    scan.organisations()
+    return _merge(scan.mentions)
