@@ -65,12 +65,16 @@ _HEADS = _table("""
 دكتور|Dr.; دكتورة|Dr.; د|Dr.; بروفيسور|Professor; مدير|Director; مديرة|Director; محافظ|Governor
 مستشار|Adviser; مستشارة|Adviser; مندوب|Representative; مندوبة|Representative; مبعوث|Envoy; مبعوثة|Envoy
 مفوض|Commissioner; مفوضة|Commissioner; مدرب|Coach; قس|Pastor; قاضي|Judge; قاضية|Judge; عمدة|Mayor
-مرشد|Guide; صحفي|Journalist; صحفية|Journalist; ضابط|Officer; نقيب|Captain; رائد|Major; مقدم|Lieutenant Colonel
+مرشد|Guide; طبيب|Doctor; طبيبة|Doctor; باحث|Researcher; باحثة|Researcher; خبير|Expert; خبيرة|Expert
+محامي|Lawyer; محامية|Lawyer; صحفي|Journalist; صحفية|Journalist
+ضابط|Officer; نقيب|Captain; رائد|Major; مقدم|Lieutenant Colonel
 """)
 # Heads that name a rank or honorific: a name may follow them without "ال" ("د. فلان", "شيخ فلان").
 _BARE_OK = _keys("د دكتور دكتورة")
 # Heads too common as plain nouns to be a title without "ال" or a construct ("فريق" team, "رائد" pioneer).
-_DEFINITE_ONLY = _keys("فريق رائد مقدم نقيب قائد مرشد صحفي صحفية ضابط أمين أمينة")
+_DEFINITE_ONLY = _keys(
+    "فريق رائد مقدم نقيب قائد مرشد صحفي صحفية ضابط أمين أمينة طبيب طبيبة باحث باحثة خبير خبيرة محامي محامية"
+)
 # Two-word roles whose English is not the sum of their words.
 _SPECIAL = {
     tuple(normalize(ar).split()): en
@@ -146,6 +150,8 @@ _STOPS = _keys(
 _WORD_CHARS = "(?:[^\\W_]|[\u064b-\u065f\u0670\u0640])+"
 _TOKEN = re.compile(_WORD_CHARS + "(?:\\." + _WORD_CHARS + ")*")
 _CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "لل")
+_GLUED_ARTICLE = re.compile("^(?:[وفبلك]|وب|ول|وك|فب|فل)ال|^لل")  # "بالوزير", "للرئيس": never a name word
+_NISBA = re.compile("(?:ي|ية|يه|يون|يين)$")  # adjective endings: "الروسية", "الدولي"
 _MAX_NAME = 5
 _MAX_MODIFIERS = 8
 
@@ -190,6 +196,8 @@ def _tokens(text: str) -> list[_Tok]:
         between = text[last : m.start()]
         if not between.strip():
             gap = "break" if "\n" in between or not out else "space"
+        elif between.strip() == "." and out and out[-1].key == "د":
+            gap = "space"  # "د. فلان"
         elif between.strip() in ("،", ","):
             gap = "comma" if "\n" not in between else "break"
         else:
@@ -350,7 +358,7 @@ class _Scan:
             key = self.key(k)
             if k > j and not self.joined(k):
                 break
-            if self.stop(key) or nationality(key) or key.startswith("لل"):
+            if self.stop(key) or nationality(key) or _GLUED_ARTICLE.match(key):
                 break
             prev = self.key(k - 1) if k > j else ""
             if key.startswith("ال") and len(key) > 2:
@@ -379,7 +387,8 @@ class _Scan:
             k += 1
         if last < 0 or last - j >= _MAX_NAME + 1:
             return -1
-        if comma and last + 1 < n and self.toks[last + 1].gap == "space" and not self.stop(self.key(last + 1)):
+        appositive = self.toks[j].gap == "comma"
+        if appositive and last + 1 < n and self.toks[last + 1].gap == "space" and not self.stop(self.key(last + 1)):
             return -1  # ", X Y more words": not an appositive name
         return last
 
@@ -503,8 +512,12 @@ class _Scan:
             k = self.key(j + 1)
             if self.stop(k) or k.removeprefix("ال") in _HEADS or k in _FORMER:
                 break
-            if k.startswith("ال") or nationality(k) or (k.startswith(("وال", "لل")) and len(k) > 4):
-                j += 1
+            if (
+                (k.startswith("ال") and _NISBA.search(k))
+                or nationality(k)
+                or (k.startswith(("وال", "لل")) and len(k) > 4)
+            ):
+                j += 1  # adjectives, "و" + noun, "لل" + noun (another plain noun is mostly the verb's object)
             elif k.startswith("ل") and len(k) > 3 and self.joined(j + 2) and self.key(j + 2).startswith("ال"):
                 j += 2  # "لكرة القدم"
             else:
