@@ -222,7 +222,6 @@ def test_eval_figures_on_dev_sets(capsys: pytest.CaptureFixture[str]) -> None:
 
     gold = found = shown = precise = 0
     times = []
-    wrong: list[str] = []
     for name in ("dev.jsonl", "dev2.jsonl"):
         for article in parse_dataset((EVAL / name).read_text(encoding="utf-8"), name):
             t0 = time.perf_counter()
@@ -238,7 +237,6 @@ def test_eval_figures_on_dev_sets(capsys: pytest.CaptureFixture[str]) -> None:
             shown += len(names)
             hits = [n for n in names if any(actor_matches(n, g.name) for g in acceptable)]
             precise += len(hits)
-            wrong += [n for n in names if n not in hits]
     times.sort()
     with capsys.disabled():
         print(
@@ -247,4 +245,6 @@ def test_eval_figures_on_dev_sets(capsys: pytest.CaptureFixture[str]) -> None:
             f"{times[len(times) // 2] * 1000:.2f} ms"
         )
     assert gold and shown
-    assert found / gold >= 0.0 and precise / shown >= 0.0
+    # Measured 0.645 recall and 0.788 precision (many "wrong" actors are real places or bodies the gold
+    # leaves out); the floors guard against regressions.
+    assert found / gold >= 0.60 and precise / shown >= 0.75

@@ -61,7 +61,7 @@ _HEADS = _table("""
 أمين|Secretary; أمينة|Secretary; متحدث|Spokesperson; متحدثة|Spokesperson; ناطق|Spokesperson; ناطقة|Spokesperson
 سفير|Ambassador; سفيرة|Ambassador; زعيم|Leader; زعيمة|Leader; قائد|Commander; قائدة|Commander; ملك|King
 ملكة|Queen; عاهل|King; أمير|Prince; أميرة|Princess; شيخ|Sheikh; شيخة|Sheikha; مشير|Field Marshal
-لواء|Major General; عميد|Brigadier General; عقيد|Colonel; جنرال|General; فريق|Lieutenant General
+لواء|Major General; عميد|Brigadier General; عقيد|Colonel; جنرال|General
 دكتور|Dr.; دكتورة|Dr.; د|Dr.; بروفيسور|Professor; مدير|Director; مديرة|Director; محافظ|Governor
 مستشار|Adviser; مستشارة|Adviser; مندوب|Representative; مندوبة|Representative; مبعوث|Envoy; مبعوثة|Envoy
 مفوض|Commissioner; مفوضة|Commissioner; مدرب|Coach; قس|Pastor; قاضي|Judge; قاضية|Judge; عمدة|Mayor
@@ -111,7 +111,7 @@ _ORG_HEADS = _table("""
 لجنة|Committee; محكمة|Court; جيش|Army; بنك|Bank; مؤسسة|Foundation; معهد|Institute; شركة|Company
 نادي|Club; قوات|Forces
 """)
-_NAMED_ORG_HEADS = _keys("حزب حركة جامعة مستشفى شركة نادي جيش بنك جبهة")
+_NAMED_ORG_HEADS = _keys("حزب حركة جامعة نادي جيش بنك جبهة")
 # Definite heads that are an organisation with a nationality adjective ("الحكومة التونسية").
 _NATIONAL_HEADS = _table("""
 الحكومة|government; الجيش|army; الشرطة|police; البرلمان|parliament; الرئاسة|presidency
@@ -146,6 +146,8 @@ _STOPS = _keys(
     "وقال وقالت وأضاف وأضافت وأكد وأكدت وأوضح وأشار وذكر وتابع وكان وكانت وهو وهي إثر وسط ضمن نحو",
     "عام عاما سنة شهر شهرا أسبوع ساعة مليون مليار ألف دولار بالمئة المئة إنها أنها إنهم أنهم بأنه",
     "بشأن بسبب لدي وفق وفقا بحسب حسب بينما فيما لها له لهم به بها بهم منه منها عليه عليها إليه",
+    "وفي وفيما ومن وعلى وإلى وعن ومع وقد ولم ولا وما وبعد وقبل قائلا قائلة مضيفا مضيفة مؤكدا مؤكدة مشيرا",
+    "مشيرة موضحا موضحة معتبرا معتبرة مرارا هجوما دون غير مقابل نتيجة طالما ظل أدى مصدر مصادر شهود",
 )
 _WORD_CHARS = "(?:[^\\W_]|[\u064b-\u065f\u0670\u0640])+"
 _TOKEN = re.compile(_WORD_CHARS + "(?:\\." + _WORD_CHARS + ")*")
@@ -178,6 +180,19 @@ def _first_words() -> dict[str, list[tuple[tuple[str, ...], Entry]]]:
     for names in index.values():
         names.sort(key=lambda item: -len(item[0]))
     return index
+
+
+@cache
+def _org_starts() -> frozenset[str]:
+    """Every word an organisation pattern may start with (a fast first check)."""
+    return frozenset(_ORG_HEADS) | {h.split()[0] for h in _NATIONAL_HEADS} | _INSTITUTIONS
+
+
+@cache
+def _title_starts() -> frozenset[str]:
+    """Every word a title may start with, with and without ال."""
+    heads = set(_HEADS) | _SPECIAL_HEADS
+    return frozenset(heads | {"ال" + h for h in heads})
 
 
 class _Tok:
@@ -218,7 +233,8 @@ def _skip_letters(raw: str, letters: int) -> int:
     return i
 
 
-def _variants(key: str) -> list[tuple[str, int, bool]]:
+@lru_cache(maxsize=65536)
+def _variants(key: str) -> tuple[tuple[str, int, bool], ...]:
     """A word's readings: (key, letters of clitic stripped, exact) - exact False for ل + ال = لل."""
     out = [(key, 0, True)]
     for c in _CLITICS:
@@ -227,7 +243,7 @@ def _variants(key: str) -> list[tuple[str, int, bool]]:
                 out.append(("ال" + key[2:], 1, False))
             else:
                 out.append((key[len(c) :], len(c), True))
-    return out
+    return tuple(out)
 
 
 @dataclass(slots=True)
@@ -247,6 +263,12 @@ class _Scan:
         self.toks = _tokens(text)
         self.used = [False] * len(self.toks)
         self.mentions: list[_Mention] = []
+        self._known: dict[int, tuple[int, Entry, int, bool] | None] = {}
+        self.counts: dict[str, int] = {}
+        for tok in self.toks:
+            for variant, _skip, _exact in _variants(tok.key)[:1] if len(tok.key) < 3 else _variants(tok.key):
+                self.counts[variant] = self.counts.get(variant, 0) + 1
+        self.surnames: set[str] = set()
 
     # --- helpers --------------------------------------------------------------------------------------
     def key(self, i: int) -> str:
@@ -263,6 +285,12 @@ class _Scan:
 
     def known(self, i: int) -> tuple[int, Entry, int, bool] | None:
         """The longest gazetteer name starting at token i: (last token, entry, clitic letters, exact)."""
+        if i in self._known:
+            return self._known[i]
+        self._known[i] = found = self._lookup(i)
+        return found
+
+    def _lookup(self, i: int) -> tuple[int, Entry, int, bool] | None:
         index = _first_words()
         for variant, skip, exact in _variants(self.key(i)):
             for names, entry in index.get(variant, ()):
@@ -277,8 +305,10 @@ class _Scan:
     # --- titles and names -------------------------------------------------------------------------------
     def title(self, i: int) -> tuple[int, str, str, int] | None:
         """A title starting at token i: (last token, role_ar, role_en, clitic letters), or None."""
-        readings = [(v, s, e) for v, s, e in _variants(self.key(i))]
-        for variant, skip, exact in readings:
+        heads = _title_starts()
+        for variant, skip, exact in _variants(self.key(i)):
+            if variant not in heads:
+                continue
             definite = variant.startswith("ال")
             head = variant[2:] if definite else variant
             if head not in _HEADS and head not in _SPECIAL_HEADS:
@@ -303,12 +333,26 @@ class _Scan:
                 en = f"{_PORTFOLIOS[k]} Minister"
             elif k in _PREPS:
                 prep = _PREPS[k]
+                obj = self.known(j + 2) if self.joined(j + 2) else None
+                if obj is not None:
+                    of = of or obj[1].name_en
+                    words += [k, self.key(j + 2)]
+                    j = obj[0]
+                    continue
+                if self.joined(j + 2) and not self.stop(self.key(j + 2)):
+                    en = ""  # "باسم رئاسة الحكومة": the object is part of the role
+                    words += [k, self.key(j + 2)]
+                    j += 2
+                    continue
             elif k in _FORMER:
                 former = True
             elif k in _ROLE_WORDS:
                 known = known or k not in ("العام", "العامة")
             else:
                 found = self.known(j + 1)
+                glued = found is not None and found[2] > 0 and self.key(j + 1)[:1] == "ل"
+                if found is not None and not (glued or not words[-1].startswith("ال")):
+                    break  # "الرئيس التركي الولايات المتحدة": a new constituent, not the role
                 if found is not None:
                     of = of or found[1].name_en
                     j = found[0]
@@ -365,7 +409,9 @@ class _Scan:
                 if k == j or (prev not in _ARTICLE_CONNECTORS and (prev in _CONNECTORS or last < 0)):
                     break
                 names_so_far = sum(1 for x in range(j, k) if self.key(x) not in _CONNECTORS)
-                if prev not in _ARTICLE_CONNECTORS and names_so_far > 1 and not key.endswith("ي"):
+                if key.endswith("ات") or (
+                    prev not in _ARTICLE_CONNECTORS and names_so_far > 1 and not key.endswith("ي")
+                ):
                     break  # "الوزير فلان فلان الوفد": after two name words an ال-word is mostly an object
                 if key.removeprefix("ال") in _HEADS or key in _FORMER or key in _ROLE_WORDS:
                     break
@@ -378,6 +424,13 @@ class _Scan:
                 continue
             if key in _HEADS or (k == j and self.known(k) is not None):
                 break
+            if key[:1] in "وفلب" and len(key) > 3 and key not in _CONNECTORS:
+                rest = key[1:]
+                if k > j or rest in _STOPS or rest in _HEADS or rest in _SPECIAL_HEADS or rest in _CONSTRUCT:
+                    break  # "وولي العهد", "لجهاز", "ترامب لعقاب": a clitic starts a new phrase
+            if k == j and key in self.surnames:
+                last = k
+                break  # a known person's surname: "القس برانسون أدى"
             if len(key) < 2 or not any(c.isalpha() for c in key):
                 break
             if last >= j + 1 and key[:1] in "يت" and len(key) >= 4 and prev not in _CONNECTORS:
@@ -387,6 +440,11 @@ class _Scan:
             k += 1
         if last < 0 or last - j >= _MAX_NAME + 1:
             return -1
+        names = [self.key(x) for x in range(j, last + 1) if self.key(x) not in _CONNECTORS]
+        if len(names) == 1 and self.counts.get(names[0], 0) < 2:
+            return -1  # a one-word name must recur in the article ("الرئيس يدعو" is no name)
+        if names[0][:1] in "يت" and self.counts.get(names[-1], 0) < 2:
+            return -1  # starts like a verb or a clitic, and its last word never recurs
         appositive = self.toks[j].gap == "comma"
         if appositive and last + 1 < n and self.toks[last + 1].gap == "space" and not self.stop(self.key(last + 1)):
             return -1  # ", X Y more words": not an appositive name
@@ -426,6 +484,8 @@ class _Scan:
         n = len(self.toks)
         while i < n:
             found = self.title(i)
+            if found is not None and i > 0 and self.joined(i) and self.key(i - 1) in _ARTICLE_CONNECTORS:
+                found = None  # "عبد الملك": a name, not the title "الملك"
             if found is None:
                 i += 1
                 continue
@@ -451,6 +511,8 @@ class _Scan:
             i = j + 1
 
     def add_person(self, pos: int, name: str, role_ar: str, role_en: str) -> None:
+        if " " in name:
+            self.surnames.add(_norm(name.split()[-1]))
         self.mentions.append(_Mention(pos, name, _norm(name), "person", role_ar, role_en, to_latin(name)))
 
     # --- organisations, groups and places -----------------------------------------------------------------
@@ -463,6 +525,9 @@ class _Scan:
 
     def organisation(self, i: int) -> tuple[int, str, int, ActorType] | None:
         """An organisation by pattern at token i: (last token, English name or "", clitic letters, type)."""
+        heads = _org_starts()
+        if not any(v in heads for v, _s, _e in _variants(self.key(i))):
+            return None
         for variant, skip, exact in _variants(self.key(i)):
             if not exact:
                 continue
@@ -495,7 +560,13 @@ class _Scan:
             return i
         if key.startswith("ال") or self.known(j) is not None:
             return self._tail(j)
-        proper = len(key) >= 3 and not nationality(key) and key not in _CONSTRUCT | _ORG_HEADS.keys() | _HEADS.keys()
+        proper = (
+            len(key) >= 3
+            and not _NISBA.search(key)
+            and key[:1] not in "لب"
+            and not nationality(key)
+            and key not in _CONSTRUCT | _ORG_HEADS.keys() | _HEADS.keys()
+        )
         if head in _NAMED_ORG_HEADS and proper:
             return self._tail(j)
         if key in _CONSTRUCT and self.joined(j + 1) and self.key(j + 1).startswith("ال"):
