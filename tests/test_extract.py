@@ -244,8 +244,8 @@ def test_eval_figures_on_dev_sets(capsys: pytest.CaptureFixture[str]) -> None:
             f"({right}/{recalled}), p50 {times[len(times) // 2] * 1000:.2f} ms"
         )
     assert gold and shown
-    # Issue 10's targets for the rules alone that are met today (speaker accuracy is not yet: 0.80 < 0.85).
-    assert recalled / gold >= 0.90 and precise / shown >= 0.95
+    # Issue 10's targets for the rules alone: quote recall, precision and speaker accuracy.
+    assert recalled / gold >= 0.90 and precise / shown >= 0.95 and right / recalled >= 0.85
 
 
 def test_named_tells_a_speaker_written_in_the_clause_from_an_inherited_one() -> None:
@@ -258,3 +258,130 @@ def test_named_tells_a_speaker_written_in_the_clause_from_an_inherited_one() -> 
     quotes = find_quotes(text)
     assert [q.speaker for q in quotes] == ["سلمى كرم", "سلمى كرم", "سلمى كرم", ""]
     assert [q.named for q in quotes] == [True, False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("وطلب المدير سامر حداد من العمال «العودة إلى المصنع صباح الغد».", "سامر حداد"),
+        ("ودعت الطبيبة ريم سالم إلى «التبرع بالدم في أقرب مركز».", "ريم سالم"),
+        ("وناشد السكان في رسالتهم: «أصلحوا الطريق قبل الشتاء».", "السكان"),
+        ("واعترفت الشركة بأن «التأخير كان خطأ منا ونعتذر عنه».", "الشركة"),
+        ("وأوصت اللجنة الفنية بأن «تغلق البئر القديمة نهائيا».", "اللجنة الفنية"),
+        ("وروى المهندس عمر ناجي: «رأينا الموج يرتفع فجأة فوق الجسر».", "عمر ناجي"),
+        ("وتوقع الخبير نبيل عيسى أن «تنخفض الأسعار في الخريف».", "نبيل عيسى"),
+        ("وتقول الأستاذة هالة يوسف إن «الصفوف مكتظة هذا العام».", "هالة يوسف"),
+    ],
+)
+def test_more_reporting_verbs_with_their_feminine_and_plural_forms(text: str, speaker: str) -> None:
+    assert _only(text).speaker == speaker
+
+
+def test_a_verb_without_subject_continues_the_last_speaker_of_its_gender() -> None:
+    text = (
+        "قالت المديرة سناء فهمي إن «المكتبة ستفتح يوم السبت».\n"
+        "وقال المدير مازن علي: «سأكون هنا من الصباح الباكر».\n"
+        "وأضافت: «الكتب الجديدة وصلت أمس من المطبعة».\n"
+        "وتابع: «المفاتيح معي في كل وقت»."
+    )
+    assert [q.speaker for q in find_quotes(text)] == ["سناء فهمي", "مازن علي", "سناء فهمي", "مازن علي"]
+
+
+def test_a_verb_with_an_everyday_sense_is_not_a_reporting_verb_without_speech() -> None:
+    text = (
+        "قال المهندس وليد شاكر: «الجسر آمن تماما».\n"
+        "وتابع العمال عملهم حتى المساء، ووصلت طائرة نقل مساعدات إلى المدينة.\n"
+        "وتابعت الشرطة القضية عن كثب.\n"
+        "وأضاف: «سنفتحه للسيارات الأسبوع المقبل»."
+    )
+    assert [q.speaker for q in find_quotes(text)] == ["وليد شاكر", "وليد شاكر"]
+
+
+def test_a_name_in_apposition_after_a_title_is_the_speaker() -> None:
+    text = "وطلب رئيس نقابة الخبازين، كريم داود، من الوزارة زيادة الحصص.\nوأضاف: «الطحين لا يكفي لأسبوع واحد»."
+    assert _only(text).speaker == "كريم داود"
+    text = 'قال الأمين العام لحركة "الغد الأخضر"، سامي فرح، إن «الانتخابات ستجرى في موعدها».'
+    assert _only(text).speaker == "سامي فرح"
+
+
+def test_a_subject_before_the_verb_may_be_set_off_by_commas() -> None:
+    text = "وكان وزير المالية، رامي خوري، قد قال إن «الموازنة ستقر قبل نهاية الشهر»."
+    assert _only(text).speaker == "رامي خوري"
+
+
+def test_a_title_with_a_country_stays_the_full_title_and_is_a_new_person() -> None:
+    text = (
+        "قال الخبير خليل حمدي: «المحصول جيد هذا العام».\n"
+        "وقال وزير الزراعة المصري إن «الدعم سيصل إلى كل المزارعين».\n"
+        "وأكد رئيس وزراء العراق أن «الحدود مفتوحة للتجارة».\n"
+        "وختم الوزير: «سنزور القرى بأنفسنا»."
+    )
+    assert [q.speaker for q in find_quotes(text)] == [
+        "خليل حمدي",
+        "وزير الزراعة المصري",
+        "رئيس وزراء العراق",
+        "وزير الزراعة المصري",
+    ]
+
+
+def test_a_title_already_written_refers_back_to_the_current_speaker() -> None:
+    text = (
+        "هاجم زعيم حزب الوفاق الجديد قرار المحكمة.\n"
+        "وقال سليم عواد: «القرار ظالم ولن نقبل به».\n"
+        "وتابع رئيس حزب الوفاق الجديد: «سنستأنف الحكم فورا»."
+    )
+    assert [q.speaker for q in find_quotes(text)] == ["سليم عواد", "سليم عواد"]
+
+
+def test_a_bare_organisation_noun_maps_back_to_its_full_name() -> None:
+    text = "أعلن بنك الوادي التجاري الخميس أرباحا قياسية.\nوقال البنك الذي مقره المدينة «سنفتح عشرة فروع جديدة»."
+    assert _only(text).speaker == "بنك الوادي التجاري"
+    text = (
+        'ونقلت وكالة الأنباء الوطنية "ونا" أن «القطار سيعمل مجددا».\n'
+        "ونقلت ونا عن مسؤول أن «الرحلات ستبدأ صباحا».\n"
+        "وأضافت الوكالة أن «التذاكر متوفرة في المحطات»."
+    )
+    assert [q.speaker for q in find_quotes(text)] == ["وكالة الأنباء الوطنية", "مسؤول", "وكالة الأنباء الوطنية"]
+
+
+def test_a_statement_speaks_for_its_issuer_later_and_an_interview_for_who_gave_it() -> None:
+    text = (
+        "وبحسب بيان صادر عن مكتب المحافظ، فإن «الطرق ستفتح غدا».\n"
+        "وقال المهندس فادي نصر إن «الجسر يحتاج إلى صيانة».\n"
+        "وأضاف البيان: «المدارس تبقى مغلقة يوما آخر»."
+    )
+    assert [q.speaker for q in find_quotes(text)] == ["مكتب المحافظ", "فادي نصر", "مكتب المحافظ"]
+    text = (
+        "قال الكاتب ماهر عزيز إن الأمسية نجحت.\nجاء ذلك في مقابلة لعزيز مع إذاعة محلية، حيث قال: «الجمهور كان رائعا»."
+    )
+    assert _only(text).speaker == "ماهر عزيز"
+
+
+def test_an_outlet_relaying_the_speaker_names_no_new_one() -> None:
+    text = (
+        'وقال القائد مراد سليمان "الجبهة هادئة منذ يومين"، وفق ما نقلت عنه قناة "الساحل".\n'
+        "وتابع «سنبقى في مواقعنا حتى إشعار آخر»."
+    )
+    assert [q.speaker for q in find_quotes(text)] == ["مراد سليمان", "مراد سليمان"]
+
+
+def test_a_source_named_after_the_quote_wins_over_an_inherited_speaker() -> None:
+    text = "قال الطبيب أيمن رشيد إن المريض بخير.\nوأوضحت أن «الحادث وقع قرب الجسر عند الفجر»، بحسب الشرطة."
+    q = _only(text)
+    assert (q.speaker, q.named) == ("الشرطة", True)
+
+
+def test_a_quote_without_clause_takes_the_speaker_of_the_sentence_before() -> None:
+    text = (
+        "وقالت الجمعية إن المتطوعين وزعوا الطعام. وبعد ذلك وصلت الشاحنات لتبدأ "
+        "«المرحلة الثانية من توزيع المساعدات على العائلات»."
+    )
+    q = _only(text)
+    assert (q.speaker, q.named) == ("الجمعية", False)
+    text = "وقال الطبيب سعيد:\n«الأبواب تغلق عند منتصف الليل تماما»."
+    assert _only(text).speaker == "سعيد"
+
+
+def test_a_full_stop_inside_an_earlier_quote_does_not_end_the_sentence() -> None:
+    text = "وأكد المدرب نادر حلمي أن هناك «مشاكل كثيرة. لكننا سنحلها» وأن «الفريق سيعود أقوى من قبل»."
+    assert [q.speaker for q in find_quotes(text)] == ["نادر حلمي", "نادر حلمي"]

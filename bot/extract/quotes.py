@@ -1,9 +1,16 @@
 """Direct quotes of an Arabic article and who said them (pure, deterministic, no model).
 
 A quote is a quotation-marked span (see marks.py) of at least two words. Its speaker comes from the
-reporting clause that governs it: the last reporting verb between the previous quote (or the sentence
-start) and the opening mark, or else a verb right after the closing mark ("«…»، قال سالم"). A verb with
-no subject ("وأضاف: «…»") continues the last speaker named anywhere before it.
+reporting clause that governs it (see speakers.py): the last reporting verb between the sentence start
+and the opening mark (a full stop inside an earlier quote does not end the sentence), or else a verb or
+source right after the closing mark ("«…»، قال سالم"). Names are resolved across the article (names.py).
+
+- A verb with no subject ("وأضاف: «…»") continues the last speaker of the verb's gender ("وأضافت"
+  continues the last woman or feminine noun), else the last speaker; so does a colon.
+- When the clause before names no one, a source named right after the quote wins ("وأوضحت أن «…»،
+  بحسب الشرطة"), unless it is a statement ("بحسب بيان صادر عن…": the channel, not the speaker).
+- A quote with no clause in its sentence continues the speaker of the sentence before when that one
+  reports speech (same paragraph, or the paragraph before when the quote opens its own).
 
 Not a quote: marks around a name, a term, an outlet or an operation. The rule: a span of at most three
 words is a quote only when a reporting clause governs it or a colon introduces it; and a span of at
@@ -62,14 +69,46 @@ def _naming_noun_before(text: str, span: MarkedSpan) -> bool:
     return False
 
 
-def _clause_before(text: str, lo: int, span: MarkedSpan, spans: list[MarkedSpan]) -> Clause | None:
-    """The last reporting clause, outside quoted words, of the sentence that runs up to the opening mark."""
-    window = text[lo : span.open]
-    sentences = split_sentences(window)
+def _masked(text: str, lo: int, hi: int, spans: list[MarkedSpan]) -> str:
+    """text[lo:hi] with the inside of every quote blanked, so that a full stop quoted does not end a sentence."""
+    window = list(text[lo:hi])
+    for s in spans:
+        for i in range(max(s.start, lo), min(s.end, hi)):
+            window[i - lo] = "x"
+    return "".join(window)
+
+
+def _last_sentence(text: str, lo: int, hi: int, spans: list[MarkedSpan]) -> int:
+    """Where the sentence that runs up to hi starts (not before lo), quoted words not splitting it."""
+    sentences = split_sentences(_masked(text, lo, hi, spans))
     last = sentences[-1] if sentences else ""
     if len(sentences) > 1 and not last.strip(" \t\u00a0:،,"):
         last = sentences[-2] + last
-    found = [c for c in clauses(text, span.open - len(last), span.open) if not _inside(c.start, spans)]
+    return hi - len(last)
+
+
+def _clause_before(text: str, lo: int, span: MarkedSpan, spans: list[MarkedSpan]) -> Clause | None:
+    """The last reporting clause, outside quoted words, of the sentence that runs up to the opening mark."""
+    found = [
+        c for c in clauses(text, _last_sentence(text, lo, span.open, spans), span.open) if not _inside(c.start, spans)
+    ]
+    return found[-1] if found else None
+
+
+def _previous_reports(text: str, span: MarkedSpan, spans: list[MarkedSpan]) -> Clause | None:
+    """The reporting clause of the sentence before the quote's own (same paragraph, or the paragraph
+    before when the quote opens its paragraph), or None."""
+    para = _paragraph_start(text, span.open)
+    own = _last_sentence(text, para, span.open, spans)
+    if own > para:
+        lo, hi = para, own
+    elif para > 0 and not text[para : span.open].strip(" \t-—"):
+        hi = para - 1
+        lo = _paragraph_start(text, hi)
+    else:
+        return None
+    start = _last_sentence(text, lo, hi, spans)
+    found = [c for c in clauses(text, start, hi) if not _inside(c.start, spans)]
     return found[-1] if found else None
 
 
@@ -79,6 +118,23 @@ def _colon_before(text: str, span: MarkedSpan) -> bool:
 
 def _paragraph_start(text: str, pos: int) -> int:
     return text.rfind("\n", 0, pos) + 1
+
+
+class _Last:
+    """The current speaker, and the last one of each grammatical gender ("m", "f", "p")."""
+
+    def __init__(self) -> None:
+        self.any = ""
+        self._by: dict[str, str] = {}
+
+    def get(self, gender: str) -> str:
+        return self._by.get(gender) or self.any
+
+    def set(self, speaker: str, gender: str) -> None:
+        if speaker:
+            self.any = speaker
+            if gender:
+                self._by[gender] = speaker
 
 
 def find_quotes(text: str) -> list[ExtractedQuote]:
@@ -92,30 +148,48 @@ def find_quotes(text: str) -> list[ExtractedQuote]:
     events: list[tuple[int, int, Clause | MarkedSpan]] = [(c.start, 0, c) for c in clauses(text, 0, len(text))]
     events += [(s.open, 1, s) for s in spans]
     events.sort(key=lambda e: (e[0], e[1]))
-    last_speaker = ""
+    last = _Last()
     out: list[ExtractedQuote] = []
     for _, _kind, item in events:
         if isinstance(item, Clause):
-            if item.speaker and not _inside(item.start, spans):
-                last_speaker = speakers.resolve(item.speaker, item.start, last_speaker)
+            if not _inside(item.start, spans):
+                last.set(_written(item, speakers, last)[0], item.gender)
             continue
-        quote = _quote(text, item, spans, speakers, last_speaker)
+        quote = _quote(text, item, spans, speakers, last)
         if quote is not None:
             out.append(quote)
-            last_speaker = quote.speaker or last_speaker
     return out
 
 
+def _written(clause: Clause, speakers: Speakers, last: _Last) -> tuple[str, bool]:
+    """The speaker a clause names (resolved to the fullest known name) and whether its issuer or subject
+    is written; ("", False) when it names none."""
+    if clause.speaker:
+        speaker = speakers.resolve(clause.speaker, clause.start, last.get(clause.gender))
+        if clause.document:
+            speakers.issued(clause.document, speaker)
+        return speaker, True
+    if clause.document:  # "وأضاف البيان": who issued it, else the current speaker's statement
+        issuer = speakers.issuer(clause.document)
+        if not issuer:
+            speakers.issued(clause.document, last.any)
+        return issuer or last.any, bool(issuer)
+    return "", False
+
+
 def _quote(
-    text: str, span: MarkedSpan, spans: list[MarkedSpan], speakers: Speakers, last_speaker: str
+    text: str, span: MarkedSpan, spans: list[MarkedSpan], speakers: Speakers, last: _Last
 ) -> ExtractedQuote | None:
     """The quote a marked span is, with its speaker, or None when it is a name or a term."""
     words = word_count(text[span.start : span.end])
     if words < _MIN_WORDS or (words <= _NAMED_WORDS and _naming_noun_before(text, span)):
         return None
     clause = _clause_before(text, _paragraph_start(text, span.open), span, spans)
-    if clause is None and span.close >= 0:
-        clause = clause_after(text, span.close + 1, len(text))
+    after = clause_after(text, span.close + 1, len(text)) if span.close >= 0 else None
+    if clause is None or (
+        not clause.speaker and not clause.document and after and after.speaker and not after.document
+    ):
+        clause = after or clause  # "وأوضحت أن "…"، بحسب الشرطة": the source named after the quote wins
     colon = _colon_before(text, span)
     if words <= _SHORT_WORDS:
         if clause is None and not colon:
@@ -129,13 +203,15 @@ def _quote(
             # The words right after a verb not of saying are its subject or object ("ذكرت "وكالة الأنباء"",
             # "واتهم "الجيش الحر""); two words it did not say are a term ("أعلن أن "خلية نائمة" اعتقلت").
             return None
-    named = clause is not None and bool(clause.speaker)
-    if clause is not None and clause.speaker:
-        speaker = speakers.resolve(clause.speaker, clause.start, last_speaker)
-    else:
-        speaker = last_speaker if clause is not None or colon else ""
     verb = clause.verb if clause else ""
-    return ExtractedQuote(text[span.start : span.end], span.start, span.end, speaker, verb, named and bool(speaker))
+    speaker, named = _written(clause, speakers, last) if clause is not None else ("", False)
+    if not speaker:
+        previous = None if clause is not None or colon else _previous_reports(text, span, spans)
+        if clause is not None or colon or previous is not None:
+            speaker = last.get(clause.gender if clause else previous.gender if previous else "")
+    if clause is not None:
+        last.set(speaker, clause.gender)
+    return ExtractedQuote(text[span.start : span.end], span.start, span.end, speaker, verb, named)
 
 
 def _inside(pos: int, spans: list[MarkedSpan]) -> bool:

@@ -1,108 +1,154 @@
 """Reporting clauses and their speakers: "وقال وزير الخارجية أحمد سالم إن…", "«…»، قالت المتحدثة".
 
-A reporting clause is a reporting verb (قال، أضاف، أكد… with و/ف, feminine and plural endings, the
-participles مضيفا/قائلة… and the source markers وفقا ل/بحسب/نقلا عن) and the words after it up to the
-first punctuation, quotation mark, complementiser (إن/أن) or word that starts an adjunct (في، خلال،
-أمام…). Those words are the speaker as written; none means the verb continues the last speaker.
-`Speakers` maps a title or a surname met after a full mention back to the full name.
+A reporting clause is a reporting verb (قال، أضاف، أكد، دعا… with و/ف, feminine and plural endings,
+the present يقول/تقول, the participles مضيفا/قائلة… and the source markers وفقا ل/بحسب/نقلا عن/جاء في;
+see lexicon.py) and the words after it up to the first punctuation, quotation mark, complementiser
+(إن/أن) or word that starts an adjunct (في، خلال، أمام…). Those words are the speaker as written; none
+means the verb continues the last speaker of its gender. Further rules:
+
+- A title set off by commas is followed by its holder's name in apposition ("وطلب رئيس النقابة، فلان،
+  من…"); an organisation's name in marks belongs to the title before it ("الأمين العام لحركة "…"").
+- A subject may stand before the verb: "وكان الرئيس، فلان، قد قال", "الأمير فلان، الذي قال".
+- A verb relayed by an outlet ("وفق ما نقلت عنه قناة…", "نقلت عنه") names no new speaker.
+- A document as the subject ("وأضاف البيان", "جاء ذلك في مقابلة للوزير") speaks for its issuer.
+- A verb with an everyday second sense (تابع، بين، نقل; the bare طلب، رد، كشف…) is a reporting verb
+  only when speech follows its subject: a colon, a quotation mark, إن/أن or قائلا.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
+from bot.extract.lexicon import (
+    AMBIGUOUS,
+    CONTINUER_KEYS,
+    DOCUMENTS,
+    LETTER,
+    NOUN_LIKE,
+    STOPS,
+    TITLE_LINKS,
+    TITLES,
+    VERB,
+    verb_base,
+    verb_gender,
+    verb_matches,
+    word_keys,
+)
+from bot.extract.names import Speakers
 from bot.text import normalize
 
 __all__ = ["Clause", "Speakers", "clause_after", "clauses", "word_keys"]
 
-_MARK = "[\u064b-\u0652\u0640]*"  # diacritics or tatweel a writer may put between letters
-_LETTER = "\u0621-\u064a\u0671-\u06d3"
-
-
-def _words(*lines: str) -> list[str]:
-    """The words of space-separated word lists."""
-    return " ".join(lines).split()
-
-
-def word_keys(*lines: str) -> frozenset[str]:
-    """The normalised words of space-separated word lists."""
-    return frozenset(normalize(w) for w in _words(*lines))
-
-
-def _flex(word: str) -> str:
-    """A regex for an Arabic word allowing any alef form for a bare or hamzated alef and diacritics."""
-    out = []
-    for ch in word:
-        out.append("[اأإآ]" if ch in "اأإآ" else re.escape(ch))
-        out.append(_MARK)
-    return "".join(out)
-
-
-# Past-tense reporting verbs (masculine singular); ت، ا، وا، ن are added below.
-_VERBS = _words(
-    "قال أضاف أكد أوضح صرح كتب تابع أشار اعتبر شدد ختم اختتم أعلن ذكر أفاد لفت بين رأى زعم حذر غرد"
-    " استطرد أردف علق أجاب رد نقل تساءل استدرك أقر نفى وصف أوصى قرر طالب تعهد ادعى أبلغ أعرب اتهم",
-)
-# Participles and present forms that carry on the current speaker ("، مضيفا: «…»").
-_CONTINUERS = _words(
-    "مضيفا مضيفة قائلا قائلة مؤكدا مؤكدة موضحا موضحة مشيرا مشيرة متابعا متابعة معتبرا معتبرة مشددا"
-    " مشددة متسائلا متسائلة مستدركا مستدركة لافتا لافتة منوها منوهة مبينا مبينة يقول تقول يضيف تضيف"
-    " ويقول وتقول ذاكرا ذاكرة",
-)
-# Source markers: the speaker follows ("وفقا للوزير", "بحسب المصادر", "نقلا عن مسؤول").
-_SOURCES = ("وفقا", "وفق", "بحسب", "حسب", "نقلا")
-_IN = "\\s+" + "في"  # "وجاء في البيان": the statement is the source
-
-_VERB = re.compile(
-    f"(?<![{_LETTER}])(?P<verb>[وف]?(?:"
-    + "|".join(f"{_flex(v)}(?:ت|ا|وا|ن)?" for v in _VERBS)
-    + f")|(?:{'|'.join(_flex(c) for c in _CONTINUERS)})"
-    + f"|(?P<source>[وف]?(?:{'|'.join(_flex(s) for s in _SOURCES)}|{_flex('جاء')}{_IN})))(?![{_LETTER}])"
-)
-_CONTINUER_KEYS = frozenset(normalize(c) for c in _CONTINUERS)
-# A speaker never runs past punctuation, a quotation mark or a line break.
-_BREAK = re.compile('[،,:؛;.!?؟«»"“”„()\\[\\]\n]')
+# A speaker never runs past punctuation, a quotation mark or a line break ("دي.زد" keeps its dot).
+_BREAK = re.compile('[،,:؛;!?؟«»"“”„()\\[\\]\n]|\\.(?![^\\s.،,«»"“”])')
+_QUOTE_OPEN = '«"“”„'
 _WORD = re.compile(r"\S+")
-# Words that end a speaker: complementisers, prepositions that start an adjunct, time words, "قوله".
-_STOPS = word_keys(
-    "إن أن إنه أنه إنها أنها إنهم أنهم إننا أننا بأن بأنه بأنها في خلال أمام عبر إلى الى لدى عن من",
-    " مع حين عندما بعد قبل إثر ضمن وسط أثناء يوم اليوم أمس مساء صباح الأحد الاثنين الثلاثاء الأربعاء",
-    " الخميس الجمعة السبت قوله قولها قولهم لـ ل وإن وأن حول إنّ أنّ لوكالة لصحيفة لقناة لشبكة لموقع",
-    " لإذاعة لتلفزيون لمجلة للصحفيين للصحافيين للصحافة لوسائل هذا هذه ذلك الذي التي الذين وهو وهي",
-)
 _THAT = re.compile("^[وف]?ب?[ا]ن(?:ه|ها|هم|هما|هن|نا|ني|ك|كم)?$")  # إن/أن/بأن with a pronoun
+_RELAY_PRONOUNS = word_keys("عنه عنها عنهم عنهما")
+_SAYING = word_keys("قوله قولها قولهم قولهما")
 _MAX_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """A reporting verb at text[start:end] and the speaker written after it ("" when none is)."""
+    """A reporting verb at text[start:end] and the speaker written after it ("" when none is).
+
+    `gender` is the verb's ("m", "f", "p" or "" for a source marker); `document` the statement noun
+    that stood as the subject when its issuer was not written ("بيان" for "وأضاف البيان")."""
 
     start: int
     end: int
     verb: str
     speaker: str
     speech: bool = False  # a verb of saying (قال، أضاف…), whose complement is the speech itself
+    gender: str = ""
+    document: str = ""
 
 
-def _subject(text: str, pos: int, limit: int, *, relayed: bool) -> str:
-    """The words after a verb, from pos, up to a break or stop word (at most _MAX_WORDS)."""
-    brk = _BREAK.search(text, pos, limit)
-    region_end = brk.start() if brk else limit
+def _stop(word: str, key: str) -> bool:
+    return key in STOPS or word in ("على", "وعلى") or key.startswith("لل") or bool(_THAT.match(key))
+
+
+def _linking(key: str) -> bool:
+    """A word that leads into an organisation's name: "لحركة", "باسم", "حزب"."""
+    bare = key[1:] if key.startswith("ل") and not key.startswith("لل") else key
+    return bare in TITLE_LINKS or key in TITLE_LINKS
+
+
+def _subject(text: str, pos: int, limit: int, *, relayed: bool) -> tuple[str, int]:
+    """The words after a verb from pos up to a break or stop word (at most _MAX_WORDS), and where they end."""
     words: list[tuple[int, int]] = []
-    for m in _WORD.finditer(text, pos, region_end):
-        key = normalize(m.group())
-        if relayed and key == "عن":
-            words, relayed = [], False  # "نقلت الوكالة عن مسؤول": the speaker is who the outlet quoted
-            continue
-        stop = key in _STOPS or m.group() in ("على", "وعلى") or key.startswith("لل") or _THAT.match(key)
-        if stop or len(words) >= _MAX_WORDS:
+    tail = pos
+    while True:
+        brk = _BREAK.search(text, pos, limit)
+        region_end = brk.start() if brk else limit
+        stopped = False
+        for m in _WORD.finditer(text, pos, region_end):
+            key = normalize(m.group())
+            if relayed and key == "عن":
+                words, relayed = [], False  # "نقلت الوكالة عن مسؤول": the speaker is who the outlet quoted
+                continue
+            if relayed and key in _RELAY_PRONOUNS and not words:
+                return "", m.start()  # "نقلت عنه الوكالة": the speaker is the one already named
+            if (
+                _stop(m.group(), key)
+                or key in CONTINUER_KEYS
+                or len(words) >= _MAX_WORDS
+                or _retitled(text, words, key)
+            ):
+                tail, stopped = m.start(), True
+                break
+            words.append((m.start(), m.end()))
+            tail = m.end()
+        if stopped or not brk or not words:
             break
-        words.append((m.start(), m.end()))
+        # An organisation's name in marks after a linking word: "الأمين العام لحركة "النهضة" فلان".
+        close = _name_in_marks(text, brk.start(), limit)
+        if close < 0 or not _linking(normalize(text[words[-1][0] : words[-1][1]])):
+            tail = brk.start()
+            break
+        words.append((brk.start(), close + 1))
+        pos = tail = close + 1
     if not words:
+        return "", tail
+    return text[words[0][0] : words[-1][1]], tail
+
+
+def _retitled(text: str, words: list[tuple[int, int]], key: str) -> bool:
+    """A title after a name starts its apposition: "فلان مدرب الفريق" (not "نائب رئيس الوزراء")."""
+    if not words or key not in TITLES:
+        return False
+    return not Speakers.title_only(text[words[0][0] : words[-1][1]])
+
+
+def _name_in_marks(text: str, i: int, limit: int) -> int:
+    """The closing mark of a short name in marks opening at i (at most four words), or -1."""
+    if text[i] not in _QUOTE_OPEN:
+        return -1
+    m = re.compile('[»"“”]').search(text, i + 1, min(limit, i + 40))
+    if m is None or len(text[i + 1 : m.start()].split()) > 4:
+        return -1
+    return m.start()
+
+
+_APPOSITION = re.compile(f'\\s*[،,]\\s*(?P<n>[{LETTER}][^\\s،,.:«»"“”]*(?:\\s+[^\\s،,.:«»"“”]+){{0,3}})\\s*[،,]')
+
+
+def _apposition(text: str, speaker: str, tail: int, limit: int) -> str:
+    """The name set off by commas after a title that has none ("رئيس النقابة، فلان، …"), or ""."""
+    if not Speakers.title_only(speaker):
         return ""
-    return text[words[0][0] : words[-1][1]]
+    m = _APPOSITION.match(text, tail, limit)
+    if m is None:
+        return ""
+    name = m.group("n")
+    keys = [normalize(w) for w in name.split()]
+    if keys[0].startswith(("ال", "وال")) or any(k in STOPS or k in CONTINUER_KEYS for k in keys):
+        return ""
+    return name
 
 
 def _strip_l(word: str) -> str:
@@ -110,11 +156,11 @@ def _strip_l(word: str) -> str:
     return "ال" + word[2:] if word.startswith("لل") else word[1:]
 
 
-def _after_l(text: str, pos: int, limit: int) -> str:
+def _after_l(text: str, pos: int, limit: int) -> tuple[str, int]:
     """The speaker after a source marker: "وفقا للمزارع فلان", "وفقا لـ فلان", "بحسب الشرطة"."""
     if text.startswith("لل", pos):
-        rest = _subject(text, pos + 2, limit, relayed=False)
-        return "ال" + rest if rest else ""
+        rest, tail = _subject(text, pos + 2, limit, relayed=False)
+        return ("ال" + rest if rest else ""), tail
     if text.startswith("لـ", pos):
         gap = text[pos + 2 : limit]
         return _subject(text, pos + 2 + len(gap) - len(gap.lstrip()), limit, relayed=False)
@@ -124,16 +170,17 @@ def _after_l(text: str, pos: int, limit: int) -> str:
 
 
 # A verb after a complementiser in its clause is reported speech ("قال إن روسيا أفادت…"), not narration.
-_SUBORDINATE = re.compile(f"(?<![{_LETTER}])(?:[إا]ن|[أا]ن|ب[أا]ن)(?:ه|ها|هم|نا)?(?![{_LETTER}])[^.،,:؛\n]*$")
-# Subject before the verb: "وكانت بكين قد قالت", "الأمير فلان، الذي قال".
+_SUBORDINATE = re.compile(f"(?<![{LETTER}])(?:[إا]ن|[أا]ن|ب[أا]ن)(?:ه|ها|هم|نا)?(?![{LETTER}])[^.،,:؛\n]*$")
+# Subject before the verb: "وكانت بكين قد قالت", "وكان الرئيس، فلان، قد قال", "الأمير فلان، الذي قال".
 _KANA_SUBJECT = re.compile(
-    "(?:^|[^" + _LETTER + "])[وف]?كان[ت]?\\s+(?P<s>[^\\s،,.:]+(?:\\s+[^\\s،,.:]+){0,3}?)\\s+(?:قد\\s+)?$"
+    f"(?:^|[^{LETTER}])[وف]?كان[ت]?\\s+(?P<s>[^\\s،,.:]+(?:[\\s،,]+[^\\s،,.:]+){{0,7}}?)[\\s،,]+(?:قد\\s+)?$"
 )
 _RELATIVE_SUBJECT = re.compile("[،,\\n]\\s*(?P<s>[^،,.:\\n]{2,60}?)\\s*[،,]?\\s+(?:الذي|التي|الذين)\\s+$")
-_DOCUMENTS = word_keys("بيان البيان تقرير التقرير رسالة الرسالة تغريدة التغريدة منشور")
 _OWNER = re.compile("\\s+(?:ال)?(?:صادر[ةا]?\\s+)?(?:عن|من)\\s+")
-_GLUED_OWNER = re.compile(f"\\s+(ل[{_LETTER}]{{3,}})")
-_SPEECH = tuple(word_keys("قال أضاف تابع ختم اختتم استطرد أردف كتب غرد"))
+_GLUED_OWNER = re.compile(f"\\s+(ل[{LETTER}]{{3,}})")
+_SPEECH = tuple(word_keys("قال أضاف تابع ختم اختتم استطرد أردف كتب غرد يقول يضيف"))
+# What may follow the subject of an ambiguous verb for it to report speech.
+_SPEECH_NEXT = re.compile('\\s*(?:[:«"“”„]|[،,]?\\s*(?:قائل|مضيف|[وف]?ب?[اأإ]ن(?![' + LETTER + "])|[اأإ]نه|قول))")
 
 
 def _owner(text: str, speaker: str, pos: int, limit: int) -> str:
@@ -141,49 +188,84 @@ def _owner(text: str, speaker: str, pos: int, limit: int) -> str:
     after = pos + len(speaker.split()[0])
     m = _OWNER.match(text, after, limit)
     if m:
-        return _subject(text, m.end(), limit, relayed=False)
+        return _subject(text, m.end(), limit, relayed=False)[0]
     glued = _GLUED_OWNER.match(text, after, limit)
     return _strip_l(glued.group(1)) if glued else ""
 
 
-def _clause(text: str, m: re.Match[str], limit: int) -> Clause:
+def _relay(text: str, start: int) -> bool:
+    """A verb right after "ما"/"لما" ("وفق ما نقلت الوكالة"): an outlet relays the current speaker."""
+    before = text[max(start - 5, 0) : start].split()
+    return bool(before) and normalize(before[-1]) in ("ما", "لما")
+
+
+def _clause(text: str, m: re.Match[str], limit: int, *, after: bool = False) -> Clause | None:
     verb, start = m.group("verb"), m.start()
-    if normalize(verb) in _CONTINUER_KEYS:
-        return Clause(start, m.end(), verb, "", speech=True)
+    gender = verb_gender(verb)
+    if normalize(verb) in CONTINUER_KEYS:
+        return Clause(start, m.end(), verb, "", speech=True, gender=gender)
     pos = m.end()
     gap = text[pos:limit]
     if gap.lstrip(" ").startswith(("،", ",")):  # "وقال، فلان، رئيس…"
         pos += len(gap) - len(gap.lstrip(" ")) + 1
     gap = text[pos:limit]
     pos += len(gap) - len(gap.lstrip())
+    base = verb_base(verb)
     if m.group("source"):
         if normalize(text[pos : pos + 3]) == "ما ":  # "وفق ما نقلت الوكالة": an outlet relays the speaker
             return Clause(start, m.end(), verb, "")
-        speaker = _after_l(text, pos, limit)
+        speaker, tail = _after_l(text, pos, limit)
     else:
-        key = normalize(verb)
-        key = key[1:] if key[:1] in "وف" and len(key) > 3 else key
-        speaker = _subject(text, pos, limit, relayed=key.startswith("نقل"))
+        speaker, tail = _subject(text, pos, limit, relayed=base == "نقل")
+        bare = normalize(verb) == base
+        if (base in AMBIGUOUS or (bare and base in NOUN_LIKE)) and not _speaks(text, tail, after=after):
+            return None
+        name = _apposition(text, speaker, tail, limit) if speaker else ""
+        speaker = name or speaker
         if not speaker:
-            before = text[max(start - 80, 0) : start]
+            before = text[max(start - 100, 0) : start]
             found = _KANA_SUBJECT.search(before) or _RELATIVE_SUBJECT.search(before)
-            speaker = found.group("s").strip() if found else ""
+            speaker = " ".join(re.sub("[،,]", " ", found.group("s")).split()) if found else ""
     if normalize(speaker).startswith(("ما ", "لما ")):
         speaker = ""  # "وفقا لما أورده البيان": a relay, the speaker stays who it was
-    if speaker and normalize(speaker.split()[0]) in _DOCUMENTS:
+    document = ""
+    if speaker and _bare(speaker.split()[0]) in DOCUMENTS:
+        document = _bare(speaker.split()[0])
         speaker = _owner(text, speaker, text.find(speaker, pos), limit)
-    bare = normalize(verb)
-    bare = bare[1:] if bare[:1] in "وف" and len(bare) > 3 else bare
-    return Clause(start, m.end(), verb, speaker, speech=any(bare.startswith(v) for v in _SPEECH))
+    return Clause(start, m.end(), verb, speaker, any(base.startswith(v) for v in _SPEECH), gender, document)
+
+
+def _bare(word: str) -> str:
+    key = normalize(word)
+    return key[2:] if key.startswith("ال") and len(key) > 4 else key
+
+
+def _speaks(text: str, tail: int, *, after: bool) -> bool:
+    if after:
+        return True  # "«…»، تابع الوزير": the quote before is the speech
+    return bool(_SPEECH_NEXT.match(text, tail))
+
+
+@lru_cache(maxsize=8)
+def _verbs(text: str) -> list[re.Match[str]]:
+    """Every reporting verb of a text (one scan per article; clauses() looks up its range)."""
+    return verb_matches(text)
 
 
 def clauses(text: str, start: int, end: int) -> list[Clause]:
     """The reporting clauses of text[start:end] that are the article's narration, in order."""
     out = []
-    for m in _VERB.finditer(text, start, end):
+    found = _verbs(text)
+    for m in found[bisect_left(found, start, key=lambda v: v.start()) :]:
+        if m.end() > end:
+            break
         verb = m.group("verb")
+        if _relay(text, m.start()):
+            continue
         if (verb[:1] in "وف" and len(verb) > 3) or not _SUBORDINATE.search(text, max(m.start() - 60, 0), m.start()):
-            out.append(_clause(text, m, end))
+            clause = _clause(text, m, end)
+            if clause is not None:
+                out.append(clause)
     return out
 
 
@@ -194,93 +276,5 @@ def clause_after(text: str, pos: int, limit: int) -> Clause | None:
     """A reporting clause right after a closing mark ("«…»، قال سالم"), or None."""
     gap = _AFTER.match(text, pos, limit)
     at = gap.end() if gap else pos
-    m = _VERB.match(text, at, limit)
-    return _clause(text, m, limit) if m else None
-
-
-# Person titles whose head word may open a speaker; the name follows the title's ال-words.
-_TITLES = word_keys(
-    "وزير وزيرة رئيس رئيسة نائب نائبة متحدث متحدثة ناطق ناطقة أمين أمينة سفير سفيرة مدير مديرة قائد",
-    " قائدة زعيم زعيمة شيخ دكتور د مستشار مستشارة ملك ملكة أمير أميرة مندوب مندوبة ممثل ممثلة مبعوث",
-    " مبعوثة محافظ عمدة عقيد لواء عميد جنرال مدرب مدربة كاتب كاتبة صحفي صحفية محلل محللة خبير خبيرة",
-    " بروفيسور مساعد مهندس مهندسة طبيب طبيبة محامي محامية أستاذ أستاذة قاضي قاضية نقيب رائد مقدم",
-)
-# Words a title may run through before the name: "المتحدث باسم وزارة…", "رئيس حزب…".
-_TITLE_LINKS = word_keys(
-    "باسم لشؤون العام عام وزراء وزارة مجلس حكومة حزب حركة منظمة جمعية لجنة هيئة جهاز دولة جامعة شركة بنك",
-    " وكالة اتحاد نادي مجموعة فريق منتخب جيش قوات لدى",
-)
-
-
-def _bare(word: str) -> str:
-    key = normalize(word)
-    return key[2:] if key.startswith("ال") and len(key) > 3 else key
-
-
-def _named_after(text: str, phrase: str, pos: int) -> str:
-    """The name written right after the first mention of a title before pos ("المدرب الألماني فلان")."""
-    follow = r"\s+([^\s،,.:«»\"“”]+(?:\s+[^\s،,.:«»\"“”]+){0,3})"
-    pattern = re.compile(r"\s+".join(_flex(w) for w in phrase.split()) + follow)
-    m = pattern.search(text, 0, pos)
-    if m is None:
-        return ""
-    words: list[str] = []
-    for word in m.group(1).split():
-        key = normalize(word)
-        if key in _STOPS or key.startswith("ال") or _VERB.fullmatch(word):
-            break
-        words.append(word)
-    return " ".join(words) if words else ""
-
-
-def _definite(words: list[str]) -> bool:
-    """A title phrase that is definite: "المدرب…", or a bare head in construct "رئيس الحزب" (not "متحدث باسم…")."""
-    first = normalize(words[0])
-    if first.startswith(("ال", "وال")):
-        return True
-    return len(words) > 1 and normalize(words[1]).startswith("ال")
-
-
-class Speakers:
-    """Resolves speakers across an article: a title or surname after a full mention maps to the name."""
-
-    def __init__(self, text: str = "") -> None:
-        self._alias: dict[str, str] = {}
-        self._text = text
-
-    def resolve(self, phrase: str, pos: int = 0, last: str = "") -> str:
-        """The speaker's fullest known name for a phrase as written at pos (registering a new full mention).
-
-        A definite title with no name ("المدرب الألماني", "رئيس الحزب") names someone already mentioned:
-        the name written after its first mention, else the person the title was last used for, else
-        `last` (the current speaker)."""
-        words = phrase.split()
-        key = normalize(phrase)
-        if key in self._alias:
-            return self._alias[key]
-        i = 0
-        if words and _bare(words[0]) in _TITLES:
-            i = 1
-            while i < len(words) and (normalize(words[i]).startswith("ال") or normalize(words[i]) in _TITLE_LINKS):
-                i += 1
-        name_words = words[i:]
-        if not name_words:
-            if key in self._alias:
-                return self._alias[key]
-            named = _named_after(self._text, phrase, pos) if self._text else ""
-            if not named:
-                known = self._alias.get(_bare(words[0]))
-                return known or (last if last and _definite(words) else phrase)
-            name_words, words = named.split(), [*words, *named.split()]
-        name = " ".join(name_words)
-        nkey = normalize(name)
-        if nkey in self._alias:
-            name = self._alias[nkey]
-        elif (i and len(name_words) >= 2) or (not i and 2 <= len(name_words) <= 4):
-            self._alias.setdefault(normalize(name_words[-1]), name)
-            self._alias[nkey] = name
-        if i:
-            self._alias[key] = name
-            self._alias[normalize(" ".join(words[:i]))] = name
-            self._alias[_bare(words[0])] = name
-        return name
+    m = VERB.match(text, at, limit)
+    return _clause(text, m, limit, after=True) if m else None
