@@ -9,6 +9,7 @@ any of them with و/ف, diacritics and any alef form; `verb_gender` tells "m", "
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.text import normalize
 
@@ -28,12 +29,19 @@ __all__ = [
     "verb_base",
     "verb_gender",
     "verb_matches",
+    "word_key",
     "word_keys",
     "words",
 ]
 
 MARK = "[\u064b-\u0652\u0640]*"  # diacritics or tatweel a writer may put between letters
 LETTER = "\u0621-\u064a\u0671-\u06d3"
+
+
+@lru_cache(maxsize=16384)
+def word_key(word: str) -> str:
+    """normalize() of a word or short phrase, remembered (the same words recur in every article)."""
+    return normalize(word)
 
 
 def words(*lines: str) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from bot.extract.lexicon import LETTER, ORG_HEADS, STOPS, TITLE_LINKS, TITLES, VERB, flex, word_keys
+from bot.extract.lexicon import LETTER, ORG_HEADS, STOPS, TITLE_LINKS, TITLES, VERB, flex, word_key, word_keys
 from bot.text import normalize
 
 __all__ = ["Speakers"]
@@ -28,7 +28,7 @@ _ALIAS_IN_MARKS = re.compile('\\s*[«"“”](?P<a>[^«»"“”\n]{2,24})[»"�
 
 
 def _bare(word: str) -> str:
-    key = normalize(word)
+    key = word_key(word)
     return key[2:] if key.startswith("ال") and len(key) > 3 else key
 
 
@@ -44,7 +44,7 @@ def _title_end(words: list[str]) -> int:
     if not words or _bare(words[0]) not in TITLES:
         return 0
     i = 1
-    while i < len(words) and _link(normalize(words[i])):
+    while i < len(words) and _link(word_key(words[i])):
         i += 1
     return i
 
@@ -58,7 +58,7 @@ def _named_after(text: str, phrase: str, pos: int) -> str:
         return ""
     words: list[str] = []
     for word in m.group(1).split():
-        key = normalize(word)
+        key = word_key(word)
         if key in STOPS or key.startswith("ال") or VERB.fullmatch(word):
             break
         words.append(word)
@@ -68,7 +68,7 @@ def _named_after(text: str, phrase: str, pos: int) -> str:
 def _definite(words: list[str]) -> bool:
     """A title phrase that is definite: "المدرب…", or a head in construct with a definite word ("رئيس
     حزب الحركة"), not "متحدث باسم…" with no ال anywhere."""
-    return any(normalize(w).startswith(("ال", "وال", "لل")) for w in words)
+    return any(word_key(w).startswith(("ال", "وال", "لل")) for w in words)
 
 
 def _a_name(phrase: str) -> bool:
@@ -76,7 +76,7 @@ def _a_name(phrase: str) -> bool:
     words = phrase.split()
     if not words or _title_end(words):
         return False
-    first = normalize(words[0])
+    first = word_key(words[0])
     return not first.startswith("ال") and first not in _NOT_NAMES
 
 
@@ -85,7 +85,7 @@ def _org_words(text: str, at: int) -> str:
     out: list[str] = []
     for m in re.finditer(r"[^\s،,:;؛()«»\"“”]+", text[at : at + 80]):
         word = m.group().rstrip(".")
-        key = normalize(word)
+        key = word_key(word)
         if len(out) >= 5 or key in STOPS or (len(out) >= 2 and not key.startswith(("ال", "وال"))):
             break
         out.append(word)
@@ -121,7 +121,7 @@ class Speakers:
 
         See the module docstring; `last` is the current speaker."""
         words = phrase.split()
-        key = normalize(phrase)
+        key = word_key(phrase)
         if key in self._alias:
             return self._alias[key]
         if len(words) == 1 and key.startswith("ال") and key[2:] in ORG_HEADS:
@@ -141,15 +141,15 @@ class Speakers:
                 return phrase
             name_words, words = named.split(), [*words, *named.split()]
         name = " ".join(name_words)
-        nkey = normalize(name)
+        nkey = word_key(name)
         if nkey in self._alias:
             name = self._alias[nkey]
         elif (i and len(name_words) >= 2) or (not i and 2 <= len(name_words) <= 4):
-            self._alias.setdefault(normalize(name_words[-1]), name)
+            self._alias.setdefault(word_key(name_words[-1]), name)
             self._alias[nkey] = name
         if i:
             self._alias[key] = name
-            self._alias[normalize(" ".join(words[:i]))] = name
+            self._alias[word_key(" ".join(words[:i]))] = name
             self._alias[_bare(words[0])] = name
         elif _bare(words[0]) in ORG_HEADS and len(words) >= 2 and not key.startswith("ال"):
             self._alias["org:" + _bare(words[0])] = name
@@ -160,14 +160,14 @@ class Speakers:
         """Whether the words after a title's head were written before pos (a back-reference), or none are."""
         if not words:
             return True
-        key = re.escape(normalize(" ".join(words)))
+        key = re.escape(word_key(" ".join(words)))
         return re.search(f"(?<![{LETTER}]){key}(?![{LETTER}])", normalize(self._text[:pos])) is not None
 
     def _alias_in_marks(self, name: str, pos: int) -> None:
         at = self._text.find(name, pos)
         m = _ALIAS_IN_MARKS.match(self._text, at + len(name)) if at >= 0 else None
         if m:
-            self._alias.setdefault(normalize(m.group("a").strip()), name)
+            self._alias.setdefault(word_key(m.group("a").strip()), name)
 
     def _organisation(self, head: str, pos: int) -> str:
         """The organisation a bare "ال"+head names: the last one registered, else the first written."""
@@ -176,7 +176,7 @@ class Speakers:
             return known
         pattern = re.compile(f"(?<![{LETTER}])[وب]?{flex(head)}\\s")
         for m in pattern.finditer(self._text, 0, pos):
-            name = _org_words(self._text, m.start() + (1 if normalize(m.group()[0]) in "وب" else 0))
+            name = _org_words(self._text, m.start() + (1 if word_key(m.group()[0]) in "وب" else 0))
             if name:
                 self._alias["org:" + head] = name
                 self._alias_in_marks(name, m.start())

@@ -35,10 +35,10 @@ from bot.extract.lexicon import (
     verb_base,
     verb_gender,
     verb_matches,
+    word_key,
     word_keys,
 )
 from bot.extract.names import Speakers
-from bot.text import normalize
 
 __all__ = ["Clause", "Speakers", "clause_after", "clauses", "word_keys"]
 
@@ -87,7 +87,7 @@ def _subject(text: str, pos: int, limit: int, *, relayed: bool) -> tuple[str, in
         region_end = brk.start() if brk else limit
         stopped = False
         for m in _WORD.finditer(text, pos, region_end):
-            key = normalize(m.group())
+            key = word_key(m.group())
             if relayed and key == "عن":
                 words, relayed = [], False  # "نقلت الوكالة عن مسؤول": the speaker is who the outlet quoted
                 continue
@@ -107,7 +107,7 @@ def _subject(text: str, pos: int, limit: int, *, relayed: bool) -> tuple[str, in
             break
         # An organisation's name in marks after a linking word: "الأمين العام لحركة "النهضة" فلان".
         close = _name_in_marks(text, brk.start(), limit)
-        if close < 0 or not _linking(normalize(text[words[-1][0] : words[-1][1]])):
+        if close < 0 or not _linking(word_key(text[words[-1][0] : words[-1][1]])):
             tail = brk.start()
             break
         words.append((brk.start(), close + 1))
@@ -145,7 +145,7 @@ def _apposition(text: str, speaker: str, tail: int, limit: int) -> str:
     if m is None:
         return ""
     name = m.group("n")
-    keys = [normalize(w) for w in name.split()]
+    keys = [word_key(w) for w in name.split()]
     if keys[0].startswith(("ال", "وال")) or any(k in STOPS or k in CONTINUER_KEYS for k in keys):
         return ""
     return name
@@ -196,13 +196,13 @@ def _owner(text: str, speaker: str, pos: int, limit: int) -> str:
 def _relay(text: str, start: int) -> bool:
     """A verb right after "ما"/"لما" ("وفق ما نقلت الوكالة"): an outlet relays the current speaker."""
     before = text[max(start - 5, 0) : start].split()
-    return bool(before) and normalize(before[-1]) in ("ما", "لما")
+    return bool(before) and word_key(before[-1]) in ("ما", "لما")
 
 
 def _clause(text: str, m: re.Match[str], limit: int, *, after: bool = False) -> Clause | None:
     verb, start = m.group("verb"), m.start()
     gender = verb_gender(verb)
-    if normalize(verb) in CONTINUER_KEYS:
+    if word_key(verb) in CONTINUER_KEYS:
         return Clause(start, m.end(), verb, "", speech=True, gender=gender)
     pos = m.end()
     gap = text[pos:limit]
@@ -212,12 +212,12 @@ def _clause(text: str, m: re.Match[str], limit: int, *, after: bool = False) -> 
     pos += len(gap) - len(gap.lstrip())
     base = verb_base(verb)
     if m.group("source"):
-        if normalize(text[pos : pos + 3]) == "ما ":  # "وفق ما نقلت الوكالة": an outlet relays the speaker
+        if word_key(text[pos : pos + 3]) == "ما ":  # "وفق ما نقلت الوكالة": an outlet relays the speaker
             return Clause(start, m.end(), verb, "")
         speaker, tail = _after_l(text, pos, limit)
     else:
         speaker, tail = _subject(text, pos, limit, relayed=base == "نقل")
-        bare = normalize(verb) == base
+        bare = word_key(verb) == base
         if (base in AMBIGUOUS or (bare and base in NOUN_LIKE)) and not _speaks(text, tail, after=after):
             return None
         name = _apposition(text, speaker, tail, limit) if speaker else ""
@@ -226,7 +226,7 @@ def _clause(text: str, m: re.Match[str], limit: int, *, after: bool = False) -> 
             before = text[max(start - 100, 0) : start]
             found = _KANA_SUBJECT.search(before) or _RELATIVE_SUBJECT.search(before)
             speaker = " ".join(re.sub("[،,]", " ", found.group("s")).split()) if found else ""
-    if normalize(speaker).startswith(("ما ", "لما ")):
+    if word_key(speaker).startswith(("ما ", "لما ")):
         speaker = ""  # "وفقا لما أورده البيان": a relay, the speaker stays who it was
     document = ""
     if speaker and _bare(speaker.split()[0]) in DOCUMENTS:
@@ -236,7 +236,7 @@ def _clause(text: str, m: re.Match[str], limit: int, *, after: bool = False) -> 
 
 
 def _bare(word: str) -> str:
-    key = normalize(word)
+    key = word_key(word)
     return key[2:] if key.startswith("ال") and len(key) > 4 else key
 
 
