@@ -385,3 +385,8 @@ def test_a_quote_without_clause_takes_the_speaker_of_the_sentence_before() -> No
 def test_a_full_stop_inside_an_earlier_quote_does_not_end_the_sentence() -> None:
     text = "وأكد المدرب نادر حلمي أن هناك «مشاكل كثيرة. لكننا سنحلها» وأن «الفريق سيعود أقوى من قبل»."
     assert [q.speaker for q in find_quotes(text)] == ["نادر حلمي", "نادر حلمي"]
+
+
+def test_a_subject_never_runs_into_another_reporting_verb() -> None:
+    text = "وبين الحين والآخر يقول السكان «نحن ننتظر المساعدة منذ أيام»."
+    assert _only(text).speaker == "السكان"

@@ -95,7 +95,7 @@ def _subject(text: str, pos: int, limit: int, *, relayed: bool) -> tuple[str, in
                 return "", m.start()  # "نقلت عنه الوكالة": the speaker is the one already named
             if (
                 _stop(m.group(), key)
-                or key in CONTINUER_KEYS
+                or bool(verb_gender(m.group()))  # another reporting verb or a participle
                 or len(words) >= _MAX_WORDS
                 or _retitled(text, words, key)
             ):
@@ -212,7 +212,7 @@ def _clause(text: str, m: re.Match[str], limit: int, *, after: bool = False) -> 
     pos += len(gap) - len(gap.lstrip())
     base = verb_base(verb)
     if m.group("source"):
-        if word_key(text[pos : pos + 3]) == "ما ":  # "وفق ما نقلت الوكالة": an outlet relays the speaker
+        if word_key(text[pos : pos + 3]).split()[:1] == ["ما"]:  # "وفق ما نقلت الوكالة": a relay
             return Clause(start, m.end(), verb, "")
         speaker, tail = _after_l(text, pos, limit)
     else:
@@ -226,7 +226,7 @@ def _clause(text: str, m: re.Match[str], limit: int, *, after: bool = False) -> 
             before = text[max(start - 100, 0) : start]
             found = _KANA_SUBJECT.search(before) or _RELATIVE_SUBJECT.search(before)
             speaker = " ".join(re.sub("[،,]", " ", found.group("s")).split()) if found else ""
-    if word_key(speaker).startswith(("ما ", "لما ")):
+    if word_key(speaker).split()[:1] in (["ما"], ["لما"]):
         speaker = ""  # "وفقا لما أورده البيان": a relay, the speaker stays who it was
     document = ""
     if speaker and _bare(speaker.split()[0]) in DOCUMENTS:
