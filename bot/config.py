@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     openai_structured: Literal["auto", "json_schema", "json_object", "tools"] = "auto"
     openai_reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
     openai_temperature: float = Field(default=0.2, ge=0, le=2)
+    # Who makes a brief: auto = the model with the rule-based extractor beside it (hybrid) when a model
+    # is configured, else the rules alone; llm = the model alone; hybrid; rules = never a model.
+    analyzer: Literal["auto", "llm", "hybrid", "rules"] = "auto"
     llm_concurrency: int = Field(default=8, ge=1, le=256)
     redis_url: str | None = None
     cache_ttl_days: float = Field(default=30, gt=0)
@@ -176,7 +179,7 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("openai_structured", "openai_reasoning_effort", mode="before")
+    @field_validator("openai_structured", "openai_reasoning_effort", "analyzer", mode="before")
     @classmethod
     def _lower_choice(cls, value: object) -> object:
         return value.lower().strip() if isinstance(value, str) else value
@@ -233,6 +236,26 @@ class Settings(BaseSettings):
         if self.webhook_url is not None and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self
+
+    @model_validator(mode="after")
+    def _analyzer_needs_a_model(self) -> Settings:
+        if self.analyzer in ("llm", "hybrid") and not self.model_configured:
+            raise ValueError(
+                f"ANALYZER={self.analyzer} needs a model: set OPENAI_API_KEY or OPENAI_BASE_URL (or ANALYZER=rules)"
+            )
+        return self
+
+    @property
+    def model_configured(self) -> bool:
+        """True when a model endpoint is configured (an API key or a base URL)."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @property
+    def analyser_mode(self) -> Literal["llm", "hybrid", "rules"]:
+        """ANALYZER with `auto` resolved: hybrid when a model is configured, else rules."""
+        if self.analyzer == "auto":
+            return "hybrid" if self.model_configured else "rules"
+        return self.analyzer
 
     @property
     def context_tokens(self) -> int:

@@ -66,6 +66,12 @@ class LLMError(NabaError):
     usage: Usage | None = None  # what the calls cost when the server answered before the failure
 
 
+class NoModel(NabaError):
+    """Something only a language model can do (a follow-up question), and none is configured."""
+
+    key = "error_no_model"
+
+
 class LLMUnavailable(LLMError):
     """The model endpoint is down, overloaded or timing out (after the SDK's retries)."""
 

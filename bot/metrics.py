@@ -48,6 +48,12 @@ RATE_LIMITED = Counter(
     ["server"],
     registry=REGISTRY,
 )
+STANDINS = Counter(
+    "naba_standin_briefs",
+    "Rule-based briefs that stood in for the model's, by reason (the catalogue key)",
+    ["reason"],
+    registry=REGISTRY,
+)
 DIGESTS = Counter("naba_digests", "Digests by result (sent|failed)", ["result"], registry=REGISTRY)
 REFUSALS = Counter(
     "naba_refusals",

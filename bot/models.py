@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Lang = Literal["ar", "en"]
+AnalyserKind = Literal["llm", "hybrid", "rules"]  # who made an analysis (ANALYZER, resolved)
 ActorType = Literal["person", "organization", "place", "group"]
 
 
@@ -174,6 +175,14 @@ class Article(BaseModel):
     received_at: float = 0.0
 
 
+class StandIn(BaseModel):
+    """Why a rule-based brief stands in for the model's: the catalogue key of the model's failure or
+    refusal (error_llm_unavailable, error_budget …) and its parameters."""
+
+    key: str
+    params: dict[str, int | str] = Field(default_factory=dict)
+
+
 class Brief(BaseModel):
     """The pipeline's result for one article."""
 
@@ -183,6 +192,13 @@ class Brief(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     grounding: Grounding = Field(default_factory=Grounding)
     seconds: float = 0.0
+    analyser: AnalyserKind = "llm"
+    standin: StandIn | None = None  # set when the rules answered because the model could not
+
+    @property
+    def offline(self) -> bool:
+        """True when no language model made this brief (the rule-based analyser did)."""
+        return self.analyser == "rules"
 
 
 class CachedAnalysis(BaseModel):
@@ -193,6 +209,7 @@ class CachedAnalysis(BaseModel):
     grounding: Grounding
     text_sha: str
     usage: Usage
+    analyser: AnalyserKind = "llm"  # entries cached before issue 10 were the model's alone
 
 
 class Turn(BaseModel):

@@ -99,6 +99,9 @@ def settings_factory(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path):  
             "openai_base_url": fake_openai.base_url,
             "openai_timeout": 5.0,
             "openai_max_retries": 1,
+            # The model alone: these tests are about the model path (its failures are errors, not
+            # stand-ins); hybrid and the rules have tests of their own (test_hybrid.py, test_offline.py).
+            "analyzer": "llm",
             "redis_url": redis_url,
             "data_dir": tmp_path / "data",
         }

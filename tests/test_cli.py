@@ -29,6 +29,7 @@ def _environment(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path, **env:
         "OPENAI_API_KEY": "sk-test-key-0123456789abcdef",
         "OPENAI_BASE_URL": fake_openai.base_url,
         "OPENAI_MAX_RETRIES": "0",
+        "ANALYZER": "llm",  # the model's path; `--analyzer`, hybrid and the rules are tested below
         "REDIS_URL": redis_url,
         "DATA_DIR": str(tmp_path / "data"),
     }

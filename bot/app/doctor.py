@@ -275,10 +275,12 @@ def _webhook(current: str, last_error: str | None, pending: int, settings: Setti
 async def _model(settings: Settings, report: Callable[..., None], *, tiktoken_stuck: bool) -> None:
     """The model endpoint, structured output, context window and sample analysis lines."""
     rest = ("structured", "context", "analysis")
-    if settings.openai_api_key is None and settings.openai_base_url is None:
-        fix = "set it, or set OPENAI_BASE_URL to a local OpenAI-compatible server"
-        report(Check("model", "fail", "OPENAI_API_KEY is not set", fix), *_skip(rest, "no model endpoint"))
+    if not settings.model_configured:
+        what = "none configured: the rule-based analyser makes the briefs (labelled; no follow-up answers)"
+        fix = "for model briefs set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server"
+        report(Check("model", "ok", what, fix), *_skip(rest, "no model endpoint"))
         return
+
     from bot.app.services import Core
 
     try:

@@ -217,8 +217,7 @@ class Digests:
             return index
 
     async def _items(self, entries: list[Entry], *, analyse_missing: bool = False) -> list[Item]:
-        namespace = self.pipeline.analyser.cache_namespace
-        loaded = await self.store.get_many(namespace, [article_id for article_id, _, _ in entries])
+        loaded = await self.pipeline.get_many([article_id for article_id, _, _ in entries])
         items = []
         for (_, source, received), (article, cached) in zip(entries, loaded, strict=True):
             if article is None:
@@ -228,7 +227,8 @@ class Digests:
                 items.append(Item(article, cached.grounded, received))
             elif analyse_missing:  # a channel post not analysed yet: once, in the background
                 self.posts.analyse_later(article)
-            # else: a chat's article whose analysis expired: no model call on a subscriber's behalf
+            else:  # a chat's article whose analysis expired: no model call on a subscriber's behalf, the rules
+                items.append(Item(article, await asyncio.to_thread(self.pipeline.rules_now, article), received))
         return items
 
     async def run_due(

@@ -64,7 +64,8 @@ async def brief(
         text, source, link=link, spender=services.policy.payer(io.payer_of(reply.message)), on_work=reply.working
     )
     lang = reply.lang
-    sent = await reply.show(render_brief(result.analysis, result.article, lang), keyboard=io.brief_keyboard(lang))
+    rendered = render_brief(result.analysis, result.article, lang, analyser=result.analyser, standin=result.standin)
+    sent = await reply.show(rendered, keyboard=io.brief_keyboard(lang, ask=services.settings.model_configured))
     await services.intake.remember(reply.message.chat_id, post_ids, [m.message_id for m in sent], result)
 
 

@@ -46,12 +46,12 @@ async def on_language_button(update: Update, context: Context) -> None:
         await _answer(query, t(await io.language(update, context), "thread_too_old"))
         return
     await _answer(query)
-    article, analysis = found
-    rendered = render_brief(analysis, article, new_lang)
+    article, cached = found
+    rendered = render_brief(cached.grounded, article, new_lang, analyser=cached.analyser)
     chat_id = message.chat_id
     old_ids = await services.intake.brief_message_ids(chat_id, message.message_id)
     keep = old_ids[: len(rendered)]
-    markup = io.brief_keyboard(new_lang)
+    markup = io.brief_keyboard(new_lang, ask=services.settings.model_configured)
     try:
         for i, (message_id, part) in enumerate(zip(keep, rendered, strict=False)):
             await io.edit_by_id(context, chat_id, message_id, part, markup if i == len(rendered) - 1 else None)

@@ -124,20 +124,16 @@ def part_of(message: Message) -> Part:
     )
 
 
-def brief_keyboard(lang: Lang) -> InlineKeyboardMarkup:
-    """Under a brief: switch language and ask a question.
+def brief_keyboard(lang: Lang, *, ask: bool = True) -> InlineKeyboardMarkup:
+    """Under a brief: switch language and (`ask`: when a model can answer) ask a question.
 
     The buttons carry no ids: what a button refers to (the brief's messages, its article) is kept
     in Redis under the message that carries it, so a tampered client cannot point it elsewhere.
     """
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t(lang, "button_lang"), callback_data=f"{CALLBACK_LANG}:{other(lang)}"),
-                InlineKeyboardButton(t(lang, "button_ask"), callback_data=CALLBACK_ASK),
-            ]
-        ]
-    )
+    row = [InlineKeyboardButton(t(lang, "button_lang"), callback_data=f"{CALLBACK_LANG}:{other(lang)}")]
+    if ask:
+        row.append(InlineKeyboardButton(t(lang, "button_ask"), callback_data=CALLBACK_ASK))
+    return InlineKeyboardMarkup([row])
 
 
 async def send(

@@ -13,7 +13,7 @@ from bot import metrics
 from bot.clock import Clock
 from bot.errors import FetchError
 from bot.llm.spend import Spender
-from bot.models import Analysis, Article, Brief, Source
+from bot.models import Article, Brief, CachedAnalysis, Source
 from bot.pipeline.analyse import ArticlePipeline
 from bot.pipeline.fetch import Fetcher, find_url
 from bot.pipeline.routing import Kind, Route, classify, decide
@@ -382,12 +382,7 @@ class Intake:
         await self.store.link_brief(chat_id, brief_ids)
         await self.store.add_chat_article(chat_id, brief.article.id, brief.article.source, self.clock.time())
 
-    async def for_message(self, chat_id: int, message_id: int) -> tuple[Article, Analysis] | None:
+    async def for_message(self, chat_id: int, message_id: int) -> tuple[Article, CachedAnalysis] | None:
         """The article and analysis a message is about (from the cache: no model call)."""
         article_id = await self.store.article_of_message(chat_id, message_id)
-        return await self.stored(article_id) if article_id else None
-
-    async def stored(self, article_id: str) -> tuple[Article, Analysis] | None:
-        """A stored article with its grounded analysis."""
-        found = await self.pipeline.stored(article_id)
-        return (found[0], found[1].grounded) if found else None
+        return await self.pipeline.stored(article_id) if article_id else None

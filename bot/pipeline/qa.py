@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot import text as textlib
-from bot.errors import NabaError
+from bot.errors import NabaError, NoModel
 from bot.llm.answer import Answerer
 from bot.llm.spend import Spender
 from bot.models import Analysis, Lang, Turn, Usage
@@ -91,6 +91,8 @@ class QuestionAnswering:
         spender: Spender,
     ) -> AnswerResult:
         """Answer `question` about the article, in `lang`, from the article only."""
+        if not self.pipeline.settings.model_configured:
+            raise NoModel("no language model is configured to answer questions")
         question = question.strip()
         if len(question) > MAX_QUESTION_CHARS:
             raise QuestionTooLong("question too long", limit=MAX_QUESTION_CHARS)

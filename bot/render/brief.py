@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import text as textlib
-from bot.models import Analysis, Article, Lang, Quote
+from bot.models import AnalyserKind, Analysis, Article, Lang, Quote, StandIn
 from bot.render.catalogue import t
 from bot.render.html import Block, Line, Message, Span, bold, italic, render
 
@@ -30,9 +30,33 @@ def source_line(article: Article, lang: Lang) -> Line:
     return [italic(" · ".join(parts))]
 
 
-def brief_blocks(analysis: Analysis, article: Article, lang: Lang) -> list[Block]:
-    """The sections of a brief: headline, summary, actors, quotes."""
-    blocks = [Block([[Span("📰 "), bold(clean(analysis.headline.get(lang)))], source_line(article, lang)])]
+# Why the rules stood in, by the catalogue key of the model's failure or refusal.
+_STANDIN = {"error_budget": "standin_budget", "error_total_budget": "standin_total_budget"}
+
+
+def offline_lines(analysis: Analysis, lang: Lang, standin: StandIn | None) -> list[Line]:
+    """The label of a brief made without a model: what made it, why, and that translation needs a model."""
+    lines: list[Line] = [[italic(t(lang, "offline_label"))]]
+    if standin is not None:
+        lines.append([italic(t(lang, _STANDIN.get(standin.key, "standin_llm"), **standin.params))])
+    if analysis.language != lang:
+        lines.append([italic(t(lang, "offline_translation"))])
+    return lines
+
+
+def brief_blocks(
+    analysis: Analysis,
+    article: Article,
+    lang: Lang,
+    *,
+    analyser: AnalyserKind = "llm",
+    standin: StandIn | None = None,
+) -> list[Block]:
+    """The sections of a brief: headline, summary, actors, quotes (labelled when no model made it)."""
+    head: list[Line] = [[Span("📰 "), bold(clean(analysis.headline.get(lang)))], source_line(article, lang)]
+    if analyser == "rules":
+        head += offline_lines(analysis, lang, standin)
+    blocks = [Block(head)]
     summary = clean(analysis.summary.get(lang))
     if summary:
         blocks.append(Block([[bold(t(lang, "section_summary"))], *([Span(p)] for p in summary.split("\n") if p)]))
@@ -45,22 +69,36 @@ def brief_blocks(analysis: Analysis, article: Article, lang: Lang) -> list[Block
         blocks.append(Block(lines))
     if analysis.quotes:
         blocks.append(Block([[bold(t(lang, "section_quotes"))]]))
-        blocks.extend(quote_block(quote, analysis.language, lang) for quote in analysis.quotes)
+        offline = analyser == "rules"
+        blocks.extend(quote_block(quote, analysis.language, lang, offline=offline) for quote in analysis.quotes)
     return blocks
 
 
-def quote_block(quote: Quote, article_language: str, lang: Lang) -> Block:
-    """One quote: the article's exact words, then the translation when the reply language differs."""
+def quote_block(quote: Quote, article_language: str, lang: Lang, *, offline: bool = False) -> Block:
+    """One quote: the article's exact words, then the translation when the reply language differs.
+
+    A quote the model did not translate (one the extractor added in a hybrid brief) says so; an
+    offline brief's label already says that for all of them.
+    """
     speaker = clean(quote.speaker_en or quote.speaker) if lang == "en" else clean(quote.speaker or quote.speaker_en)
     lines: list[Line] = [[Span(f"«{quote.text}»")]]
     translation = clean(quote.translation)
     if article_language != lang and translation:
         lines.append([italic(f"“{translation}”"), Span(f" — {speaker}" if speaker else "")])
+    elif article_language != lang and not offline:
+        lines.append([italic(f"({t(lang, 'quote_untranslated')})"), Span(f" — {speaker}" if speaker else "")])
     elif speaker:
         lines.append([Span(f"— {speaker}")])
     return Block(lines, quote=True, tight=True)
 
 
-def render_brief(analysis: Analysis, article: Article, lang: Lang) -> list[Message]:
+def render_brief(
+    analysis: Analysis,
+    article: Article,
+    lang: Lang,
+    *,
+    analyser: AnalyserKind = "llm",
+    standin: StandIn | None = None,
+) -> list[Message]:
     """The brief as one or more Telegram HTML messages (≤ 4096 characters each)."""
-    return render(brief_blocks(analysis, article, lang), rtl=lang == "ar")
+    return render(brief_blocks(analysis, article, lang, analyser=analyser, standin=standin), rtl=lang == "ar")

@@ -85,3 +85,72 @@ class StandInModel:
         if best[0] == 0:
             return {"answer": "The article does not say.", "answered": False, "quotes": []}
         return {"answer": best[1], "answered": True, "quotes": []}
+
+
+def lossy(analysis: dict[str, Any]) -> dict[str, Any]:
+    """The analysis as a careless model gives it: drops every third quote, gives one quote another
+    speaker of the article, and paraphrases one (its words reordered, so it is no longer verbatim)."""
+    quotes = [dict(q) for i, q in enumerate(analysis["quotes"]) if i % 3 != 2]
+    speakers = list(dict.fromkeys(q["speaker"] for q in analysis["quotes"] if q["speaker"]))
+    for q in quotes:  # the first quote whose speaker can be swapped for another of the article's
+        others = [s for s in speakers if s != q["speaker"]]
+        if others:
+            q["speaker"], q["speaker_en"] = others[0], ""
+            break
+    for q in reversed(quotes):
+        words = q["text"].split()
+        if len(words) >= 4:
+            q["text"] = " ".join(words[1:] + words[:1])
+            break
+    return {**analysis, "quotes": quotes}
+
+
+class GoldModel:
+    """Responder for FakeOpenAI that knows the gold answers of a dataset (../shared/eval's format):
+    an exact model returns each article's gold quotes and actors; `lossy` makes it careless (see lossy)."""
+
+    def __init__(self, rows: list[dict[str, Any]], *, lossy: bool = False) -> None:
+        from bot.text import fingerprint
+
+        self.fingerprint = fingerprint
+        self.lossy = lossy
+        self.by_article = {}
+        for row in rows:
+            article = f"{row['title']}\n\n{row['text']}" if row.get("title") else row["text"]
+            self.by_article[fingerprint(article)] = row
+
+    def analysis(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The gold analysis of one row."""
+        title = row.get("title") or row["text"].split("\n")[0]
+        analysis = {
+            "headline": {"ar": title, "en": f"EN: {title}"},
+            "summary": {"ar": title, "en": " ".join(row.get("key_facts", [])) or f"Summary: {title}"},
+            "actors": [
+                {
+                    "name": a["name"],
+                    "name_en": a.get("english_name") or "",
+                    "type": a.get("type") or "person",
+                    "role": {"ar": "", "en": a.get("role") or ""},
+                }
+                for a in row.get("actors", [])
+            ],
+            "quotes": [
+                {
+                    "speaker": q.get("speaker", ""),
+                    "speaker_en": q.get("speaker_en") or "",
+                    "text": q["text"],
+                    "translation": "(translation)",
+                }
+                for q in row.get("quotes", [])
+            ],
+            "language": "ar",
+        }
+        return lossy(analysis) if self.lossy else analysis
+
+    def __call__(self, request: Request) -> Reply:
+        """Answer one chat-completions request: the gold analysis, else what StandInModel says."""
+        if request.schema_name == "Analysis":
+            row = self.by_article.get(self.fingerprint(section(request, "article")))
+            if row is not None:
+                return Reply.json(self.analysis(row))
+        return StandInModel()(request)
