@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -206,3 +208,41 @@ def busy_port() -> Iterator[int]:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         yield int(busy.getsockname()[1])
+
+
+def naba_environment(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path, **env: str) -> dict[str, str]:
+    """A clean environment aimed at the fakes; an empty value in `env` removes that variable."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR", ""),
+        "OPENAI_API_KEY": "sk-test-key-0123456789abcdef",
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "OPENAI_MAX_RETRIES": "0",
+        "ANALYZER": "llm",  # the model's path; `--analyzer`, hybrid and the rules are tested below
+        "REDIS_URL": redis_url,
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    environment.update(env)
+    return {k: v for k, v in environment.items() if v}
+
+
+@pytest.fixture
+def naba(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run `python -m bot …` in a clean environment aimed at the fakes (`python_options` go before -m)."""
+
+    def run(
+        *args: str, stdin: str | None = None, cwd: Path | None = None, python_options: tuple[str, ...] = (), **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *python_options, "-m", "bot", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=naba_environment(fake_openai, redis_url, tmp_path, **env),
+            cwd=cwd or tmp_path,
+            timeout=60,
+            check=False,
+        )
+
+    return run

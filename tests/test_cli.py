@@ -15,47 +15,9 @@ import pytest
 
 from bot.models import Analysis
 from tests.articles import BANK, PORT, WATER, WATER_QUOTES
-from tests.conftest import REPO, SHARED, busy_port
+from tests.conftest import REPO, SHARED, busy_port, naba_environment
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram
-
-
-def _environment(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path, **env: str) -> dict[str, str]:
-    """A clean environment aimed at the fakes; an empty value in `env` removes that variable."""
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(REPO),
-        "TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR", ""),
-        "OPENAI_API_KEY": "sk-test-key-0123456789abcdef",
-        "OPENAI_BASE_URL": fake_openai.base_url,
-        "OPENAI_MAX_RETRIES": "0",
-        "ANALYZER": "llm",  # the model's path; `--analyzer`, hybrid and the rules are tested below
-        "REDIS_URL": redis_url,
-        "DATA_DIR": str(tmp_path / "data"),
-    }
-    environment.update(env)
-    return {k: v for k, v in environment.items() if v}
-
-
-@pytest.fixture
-def naba(fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Run `python -m bot …` in a clean environment aimed at the fakes (`python_options` go before -m)."""
-
-    def run(
-        *args: str, stdin: str | None = None, cwd: Path | None = None, python_options: tuple[str, ...] = (), **env: str
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, *python_options, "-m", "bot", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=_environment(fake_openai, redis_url, tmp_path, **env),
-            cwd=cwd or tmp_path,
-            timeout=60,
-            check=False,
-        )
-
-    return run
 
 
 @pytest.fixture
@@ -318,7 +280,7 @@ def test_run_with_a_copied_env_example_starts_and_stops(
     fake_openai: FakeOpenAI, redis_url: str, tmp_path: Path, telegram: FakeTelegram
 ) -> None:
     project = _copied_env_example(tmp_path / "project", telegram.token)
-    env = _environment(fake_openai, redis_url, tmp_path, OPENAI_API_KEY="", TELEGRAM_BASE_URL=telegram.base_url)
+    env = naba_environment(fake_openai, redis_url, tmp_path, OPENAI_API_KEY="", TELEGRAM_BASE_URL=telegram.base_url)
     bot = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
