@@ -390,3 +390,30 @@ def test_a_full_stop_inside_an_earlier_quote_does_not_end_the_sentence() -> None
 def test_a_subject_never_runs_into_another_reporting_verb() -> None:
     text = "وبين الحين والآخر يقول السكان «نحن ننتظر المساعدة منذ أيام»."
     assert _only(text).speaker == "السكان"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("وقالت المديرة التنفيذية لصندوق الأمم المتحدة للطفولة هالة ديب إن «المدارس تحتاج إلى دعم عاجل».", "هالة ديب"),
+        ("وأكد الأمين العام للاتحاد الرياضي للجامعات وائل سمعان أن «البطولة ستقام في موعدها».", "وائل سمعان"),
+        ("وقال المنسق الإقليمي للمنظمة جاد عطية: «الوضع في المخيمات صعب جدا».", "جاد عطية"),
+        ("وقال مدير مكتب الأمم المتحدة لتنسيق الشؤون الإنسانية كريم يوسف إن «القوافل وصلت أخيرا».", "كريم يوسف"),
+        # No name after the complement: the title stays the speaker, without its complement.
+        ("وقال الأمين العام للأمم المتحدة إن «الحلول الفردية لم تعد تكفي».", "الأمين العام"),
+        ("وقال الوزير للصحفيين الأجانب إن «المعبر سيفتح غدا صباحا».", "الوزير"),
+        # A لل-word that is a title is the verb's addressee, not a complement.
+        ("وقالت الوزيرة للرئيس سمير عواد إن «الميزانية لا تكفي».", "الوزيرة"),
+        ("وقالت المديرة ليلى الأحمد إن «الميزانية لا تكفي هذا العام».", "ليلى الأحمد"),
+    ],
+)
+def test_the_name_after_a_title_with_an_organisation_complement_is_the_speaker(text: str, speaker: str) -> None:
+    assert _only(text).speaker == speaker
+
+
+def test_a_surname_after_a_title_with_a_complement_maps_to_the_full_name() -> None:
+    text = (
+        "وقالت المديرة التنفيذية لصندوق الأمم المتحدة للطفولة هالة ديب إن «المدارس تحتاج إلى دعم عاجل». "
+        "وأضافت ديب: «سنفتح عشرة مراكز جديدة»."
+    )
+    assert [q.speaker for q in find_quotes(text)] == ["هالة ديب", "هالة ديب"]

@@ -58,6 +58,13 @@ def _by_name(text: str) -> dict[str, ExtractedActor]:
             "Jordanian Foreign Minister",
         ),
         ("وحذر وزير الدفاع السابق كريم ناصر من التصعيد.", "كريم ناصر", "وزير الدفاع السابق", "Former Defence Minister"),
+        (
+            "وقالت المديرة التنفيذية لصندوق الأمم المتحدة للطفولة هالة ديب إن المدارس تحتاج إلى دعم.",
+            "هالة ديب",
+            "المديرة التنفيذية لصندوق الأمم المتحدة للطفولة",
+            "",
+        ),
+        ("وقال المنسق الإقليمي للمنظمة جاد عطية إن الوضع صعب.", "جاد عطية", "المنسق الإقليمي للمنظمة", ""),
     ],
 )
 def test_title_and_name(text: str, name: str, role_ar: str, role_en: str) -> None:
@@ -119,6 +126,15 @@ def test_one_actor_per_person_and_shared_surnames_stay_two() -> None:
     assert "ناصر" not in names  # whose surname it is is unclear
     order = [a.name for a in actors]
     assert order.index("إيمانويل ماكرون") < order.index("سارة ناصر")
+
+
+def test_a_surname_after_a_title_with_a_complement_is_the_same_actor() -> None:
+    text = (
+        "وقالت المديرة التنفيذية لصندوق الأمم المتحدة للطفولة هالة ديب إن المدارس تحتاج إلى دعم. "
+        "وأضافت ديب: «سنفتح عشرة مراكز جديدة»."
+    )
+    people = [a for a in find_actors(text) if a.type == "person"]
+    assert [(a.name, a.role_ar) for a in people] == [("هالة ديب", "المديرة التنفيذية لصندوق الأمم المتحدة للطفولة")]
 
 
 def test_no_actor_from_a_title_without_a_name() -> None:

@@ -24,6 +24,7 @@ from typing import Literal
 
 from bot.extract.gazetteer import Entry, entries, nationality
 from bot.extract.latin import to_latin
+from bot.extract.lexicon import l_complement
 from bot.text import normalize
 
 __all__ = ["ExtractedActor", "find_actors"]
@@ -66,14 +67,15 @@ _HEADS = _table("""
 مستشار|Adviser; مستشارة|Adviser; مندوب|Representative; مندوبة|Representative; مبعوث|Envoy; مبعوثة|Envoy
 مفوض|Commissioner; مفوضة|Commissioner; مدرب|Coach; قس|Pastor; قاضي|Judge; قاضية|Judge; عمدة|Mayor
 مرشد|Guide; طبيب|Doctor; طبيبة|Doctor; باحث|Researcher; باحثة|Researcher; خبير|Expert; خبيرة|Expert
-محامي|Lawyer; محامية|Lawyer; صحفي|Journalist; صحفية|Journalist
+محامي|Lawyer; محامية|Lawyer; صحفي|Journalist; صحفية|Journalist; منسق|Coordinator; منسقة|Coordinator
 ضابط|Officer; نقيب|Captain; رائد|Major; مقدم|Lieutenant Colonel
 """)
 # Heads that name a rank or honorific: a name may follow them without "ال" ("د. فلان", "شيخ فلان").
 _BARE_OK = _keys("د دكتور دكتورة")
 # Heads too common as plain nouns to be a title without "ال" or a construct ("فريق" team, "رائد" pioneer).
 _DEFINITE_ONLY = _keys(
-    "فريق رائد مقدم نقيب قائد مرشد صحفي صحفية ضابط أمين أمينة طبيب طبيبة باحث باحثة خبير خبيرة محامي محامية"
+    "فريق رائد مقدم نقيب قائد مرشد صحفي صحفية ضابط أمين أمينة طبيب طبيبة باحث باحثة خبير خبيرة محامي محامية",
+    "منسق منسقة",
 )
 # Two-word roles whose English is not the sum of their words.
 _SPECIAL = {
@@ -363,6 +365,8 @@ class _Scan:
                     en = ""  # a definite noun in the role we have no English for
                 elif k in _CONSTRUCT and j + 2 < len(self.toks) and self.joined(j + 2):
                     en = ""
+                elif self.joined(j + 2) and l_complement(k, self.key(j + 2)):
+                    en = ""  # "المديرة الإقليمية لبرنامج الأمم المتحدة": ل + a noun in construct
                 elif bare_k in _HEADS and k.startswith("ال") and j > i:
                     pass  # a second title: "ولي العهد السعودي الأمير"
                 else:
@@ -376,7 +380,13 @@ class _Scan:
         if not definite and head in _DEFINITE_ONLY and j == i:
             return None
         second = self.key(i + 1)
-        construct = second.startswith(("ال", "لل")) or second in _PREPS or second in _CONSTRUCT or second in _PORTFOLIOS
+        construct = (
+            second.startswith(("ال", "لل"))
+            or second in _PREPS
+            or second in _CONSTRUCT
+            or second in _PORTFOLIOS
+            or l_complement(second, self.key(i + 2))
+        )
         if j > i and not definite and not construct:
             return None  # "وزير سابق", "رئيس دولة": indefinite
         role_ar = self.span(i, j, skip) if exact else "ال" + self.span(i, j, 2)

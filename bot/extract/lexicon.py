@@ -26,6 +26,7 @@ __all__ = [
     "TITLE_LINKS",
     "VERB",
     "flex",
+    "l_complement",
     "verb_base",
     "verb_gender",
     "verb_matches",
@@ -173,15 +174,36 @@ TITLES = word_keys(
     "وزير وزيرة رئيس رئيسة نائب نائبة متحدث متحدثة ناطق ناطقة أمين أمينة سفير سفيرة مدير مديرة قائد",
     " قائدة زعيم زعيمة شيخ دكتور د مستشار مستشارة ملك ملكة أمير أميرة مندوب مندوبة ممثل ممثلة مبعوث",
     " مبعوثة محافظ عمدة عقيد لواء عميد جنرال مدرب مدربة كاتب كاتبة صحفي صحفية محلل محللة خبير خبيرة",
-    " بروفيسور مساعد مهندس مهندسة طبيب طبيبة محامي محامية أستاذ أستاذة قاضي قاضية نقيب رائد مقدم",
+    " بروفيسور مساعد مهندس مهندسة طبيب طبيبة محامي محامية أستاذ أستاذة قاضي قاضية نقيب رائد مقدم منسق",
+    " منسقة مفوض مفوضة",
 )
 # Words a title may run through before the name: "المتحدث باسم وزارة…", "رئيس حزب…", "لاتحاد…".
 TITLE_LINKS = word_keys(
     "باسم لشؤون العام عام وزراء وزارة مجلس حكومة حزب حركة منظمة جمعية لجنة هيئة جهاز دولة جامعة شركة بنك",
-    " وكالة اتحاد نادي مجموعة فريق منتخب جيش قوات لدى جماعة نقابة",
+    " وكالة اتحاد نادي مجموعة فريق منتخب جيش قوات لدى جماعة نقابة برنامج مكتب صندوق مفوضية بعثة مؤسسة",
+    " معهد مركز",
 )
 # Head nouns of an organisation's name: "البنك" after "بنك فلان الألماني" names that bank.
 ORG_HEADS = word_keys(
     "لجنة وزارة وكالة بنك شركة منظمة حركة حزب جماعة هيئة مجلس محكمة جيش اتحاد حكومة رئاسة مكتب نقابة",
     " جمعية جامعة صحيفة قناة شبكة مؤسسة مركز مجموعة تحالف ائتلاف سفارة إدارة مديرية بلدية برلمان",
 )
+
+# Names that start with ل and could pass for "ل" + a noun ("لطيفة العلي", "لقمان الأحمد").
+_L_NAMES = word_keys("لطيفة لقمان لبيب لمياء لبنى لطفي لميس لؤي لمى")
+
+
+def l_complement(key: str, nxt: str) -> bool:
+    """Whether a normalised word is ل + a noun in construct with the definite word after it ("لبرنامج
+    الأمم", "لصندوق النقد"), the complement of a title; not a name in ل ("ليلى", "لينا") or a stop word."""
+    rest = key[1:]
+    return (
+        key.startswith("ل")
+        and not key.startswith("لل")
+        and len(rest) >= 4
+        and rest[0] not in "ياو"
+        and key not in _L_NAMES
+        and key not in STOPS
+        and rest not in STOPS
+        and nxt.startswith(("ال", "لل"))
+    )

@@ -15,7 +15,18 @@ from __future__ import annotations
 
 import re
 
-from bot.extract.lexicon import LETTER, ORG_HEADS, STOPS, TITLE_LINKS, TITLES, VERB, flex, word_key, word_keys
+from bot.extract.lexicon import (
+    LETTER,
+    ORG_HEADS,
+    STOPS,
+    TITLE_LINKS,
+    TITLES,
+    VERB,
+    flex,
+    l_complement,
+    word_key,
+    word_keys,
+)
 from bot.text import normalize
 
 __all__ = ["Speakers"]
@@ -32,19 +43,22 @@ def _bare(word: str) -> str:
     return key[2:] if key.startswith("ال") and len(key) > 3 else key
 
 
-def _link(key: str) -> bool:
-    """A word a title runs through: an ال-word, a linking noun, or one with ل ("لاتحاد", "للأمم")."""
+def _link(key: str, nxt: str = "") -> bool:
+    """A word a title runs through: an ال-word, a linking noun, or one with ل ("لاتحاد", "للأمم"), or
+    ل + a noun in construct with a definite word ("لبرنامج الأمم"; not a name like "ليلى")."""
     if key.startswith(("ال", "لل", '"', "«", "“")):
         return True
-    return key in TITLE_LINKS or (key.startswith("ل") and key[1:] in TITLE_LINKS)
+    return key in TITLE_LINKS or (key.startswith("ل") and key[1:] in TITLE_LINKS) or l_complement(key, nxt)
 
 
 def _title_end(words: list[str]) -> int:
-    """How many words of a phrase are a title ("وزير الخارجية الأمريكي" -> 3), 0 when none."""
+    """How many words of a phrase are a title ("وزير الخارجية الأمريكي" -> 3), 0 when none. A title
+    runs through its complement ("المديرة الإقليمية لبرنامج الأمم المتحدة للبيئة") before a name."""
     if not words or _bare(words[0]) not in TITLES:
         return 0
+    keys = [word_key(w) for w in words]
     i = 1
-    while i < len(words) and _link(word_key(words[i])):
+    while i < len(words) and _link(keys[i], keys[i + 1] if i + 1 < len(keys) else ""):
         i += 1
     return i
 
@@ -107,6 +121,11 @@ class Speakers:
         """A title with no name in it ("رئيس حزب النهضة", "المتحدث باسم الوزارة")."""
         words = phrase.split()
         return bool(words) and _title_end(words) == len(words)
+
+    @staticmethod
+    def title_length(phrase: str) -> int:
+        """How many words of a phrase are its title ("وزير الخارجية أحمد سالم" -> 2), 0 when none."""
+        return _title_end(phrase.split())
 
     def issued(self, document: str, issuer: str) -> None:
         """Remember who issued a statement (document is its bare noun, e.g. "بيان")."""

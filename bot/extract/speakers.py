@@ -8,6 +8,9 @@ means the verb continues the last speaker of its gender. Further rules:
 
 - A title set off by commas is followed by its holder's name in apposition ("وطلب رئيس النقابة، فلان،
   من…"); an organisation's name in marks belongs to the title before it ("الأمين العام لحركة "…"").
+- A title runs through its complement to the name after it ("الأمين العام للأمم المتحدة فلان",
+  "المديرة الإقليمية لبرنامج الأمم المتحدة للبيئة فلانة"): the name is the speaker. When no name
+  follows, the title ends before its first لل-word ("قال الوزير للصحفيين" -> "الوزير").
 - A subject may stand before the verb: "وكان الرئيس، فلان، قد قال", "الأمير فلان، الذي قال".
 - A verb relayed by an outlet ("وفق ما نقلت عنه قناة…", "نقلت عنه") names no new speaker.
 - A document as the subject ("وأضاف البيان", "جاء ذلك في مقابلة للوزير") speaks for its issuer.
@@ -50,6 +53,7 @@ _THAT = re.compile("^[وف]?ب?[ا]ن(?:ه|ها|هم|هما|هن|نا|ني|ك|ك
 _RELAY_PRONOUNS = word_keys("عنه عنها عنهم عنهما")
 _SAYING = word_keys("قوله قولها قولهم قولهما")
 _MAX_WORDS = 8
+_MAX_TITLED = 12  # a title with its complement and a name
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,21 @@ class Clause:
 
 
 def _stop(word: str, key: str) -> bool:
-    return key in STOPS or word in ("على", "وعلى") or key.startswith("لل") or bool(_THAT.match(key))
+    return (
+        key in STOPS
+        or word in ("على", "وعلى")
+        or key.startswith("لل")
+        or (key[:1] == "ل" and key[1:] in STOPS)  # "لنظيره", "ليوم"
+        or bool(_THAT.match(key))
+    )
+
+
+def _complement(text: str, words: list[tuple[int, int]], key: str) -> bool:
+    """A لل-word that continues a title as its complement ("الأمين العام للأمم المتحدة فلان"), not the
+    verb's addressee ("قال الوزير للرئيس"); the title keeps it only when a name follows (see _subject)."""
+    if not words or not key.startswith("لل") or key in STOPS or key[2:] in TITLES:
+        return False
+    return Speakers.title_only(text[words[0][0] : words[-1][1]])
 
 
 def _linking(key: str) -> bool:
@@ -82,6 +100,7 @@ def _subject(text: str, pos: int, limit: int, *, relayed: bool) -> tuple[str, in
     """The words after a verb from pos up to a break or stop word (at most _MAX_WORDS), and where they end."""
     words: list[tuple[int, int]] = []
     tail = pos
+    cut = -1  # where a title met its first لل-complement: the speaker ends there when no name follows
     while True:
         brk = _BREAK.search(text, pos, limit)
         region_end = brk.start() if brk else limit
@@ -93,10 +112,12 @@ def _subject(text: str, pos: int, limit: int, *, relayed: bool) -> tuple[str, in
                 continue
             if relayed and key in _RELAY_PRONOUNS and not words:
                 return "", m.start()  # "نقلت عنه الوكالة": the speaker is the one already named
-            if (
-                _stop(m.group(), key)
+            if cut < 0 and _complement(text, words, key):
+                cut = len(words)
+            elif (
+                (_stop(m.group(), key) and not (cut >= 0 and _complement(text, words, key)))
                 or bool(verb_gender(m.group()))  # another reporting verb or a participle
-                or len(words) >= _MAX_WORDS
+                or (len(words) >= _MAX_WORDS and not _titled(text, words))
                 or _retitled(text, words, key)
             ):
                 tail, stopped = m.start(), True
@@ -112,9 +133,18 @@ def _subject(text: str, pos: int, limit: int, *, relayed: bool) -> tuple[str, in
             break
         words.append((brk.start(), close + 1))
         pos = tail = close + 1
+    if cut >= 0 and Speakers.title_only(text[words[0][0] : words[-1][1]]):
+        words, tail = words[:cut], words[cut][0]  # "قال الوزير للصحفيين": the title, not its complement
     if not words:
         return "", tail
     return text[words[0][0] : words[-1][1]], tail
+
+
+def _titled(text: str, words: list[tuple[int, int]]) -> bool:
+    """A long subject that is a title with its complement and at most the start of a name, which may go on."""
+    if len(words) >= _MAX_TITLED:
+        return False
+    return Speakers.title_length(text[words[0][0] : words[-1][1]]) >= len(words) - 3
 
 
 def _retitled(text: str, words: list[tuple[int, int]], key: str) -> bool:
