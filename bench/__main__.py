@@ -1,4 +1,6 @@
-"""`python -m bench [--quick] [--only pipeline|bot|digest|cli] [--subscribers N] [--chats N]`: print the figures."""
+"""`python -m bench [--quick] [--only pipeline|extract|bot|digest|cli] [--subscribers N] [--chats N]`.
+
+Prints the figures."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import time
 import warnings
 from datetime import UTC, datetime
 
-from bench import bot, cli, digest, fanout, pipeline
+from bench import bot, cli, digest, extract, fanout, pipeline
 from bench.common import redis_server
 
 QUICK_SUBSCRIBERS, SUBSCRIBERS = 200, 10_000
@@ -22,7 +24,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench", description="Naba's benchmarks (DESIGN §5).")
     parser.add_argument("--quick", action="store_true", help="small N for a smoke run (under a minute)")
-    parser.add_argument("--only", choices=("pipeline", "bot", "digest", "cli"), help="run one section")
+    parser.add_argument("--only", choices=("pipeline", "extract", "bot", "digest", "cli"), help="run one section")
     parser.add_argument("--subscribers", type=int, help=f"digest subscribers (default {SUBSCRIBERS:,})")
     parser.add_argument("--chats", type=int, help=f"simultaneous chats (default {CHATS})")
     return parser.parse_args(argv)
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Redis: {where}", flush=True)
         if args.only in (None, "pipeline"):
             asyncio.run(pipeline.run(url, args.quick))
+        if args.only in (None, "extract"):
+            extract.run(args.quick)
         if args.only in (None, "bot"):
             asyncio.run(bot.run(url, args.quick, chats))
         if args.only in (None, "digest"):

@@ -19,6 +19,7 @@ The model's quotes the extractor did not find stay. Quotes come out in the order
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from bot.extract.quotes import ExtractedQuote, find_quotes
 from bot.extract.speakers import word_keys
@@ -36,10 +37,11 @@ _TITLES = word_keys(
 )
 
 
-def _name_words(name: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _name_words(name: str) -> frozenset[str]:
     """The words of a name that identify someone (no titles, no particles, at least 3 letters)."""
     words = match_key(name)[0].split()
-    return {w for w in words if len(w) >= 3 and w not in _TITLES and w.removeprefix("ال") not in _TITLES}
+    return frozenset(w for w in words if len(w) >= 3 and w not in _TITLES and w.removeprefix("ال") not in _TITLES)
 
 
 def same_speaker(a: str, b: str) -> bool:
