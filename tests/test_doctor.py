@@ -11,7 +11,6 @@ from bot.app.doctor import SAMPLE, SAMPLE_QUOTES, TITLES, looks_like_ollama
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_cli import WRONG_TOKEN, _closed_port
-from tests.test_cli import naba as naba  # the fixture: a `python -m bot` process aimed at the fakes
 
 
 def _lines(done: subprocess.CompletedProcess[str]) -> dict[str, str]:
@@ -53,6 +52,18 @@ def test_a_working_setup_is_all_ticks(naba, telegram: FakeTelegram, fake_openai:
     assert _sample_calls(fake_openai) == 1
     again = _doctor(naba, telegram)
     assert again.returncode == 0 and _sample_calls(fake_openai) == 2
+
+
+def test_no_model_at_all_is_fine_the_rules_make_the_briefs(
+    naba, telegram: FakeTelegram, fake_openai: FakeOpenAI
+) -> None:
+    done = _doctor(naba, telegram, OPENAI_API_KEY="", OPENAI_BASE_URL="", ANALYZER="")
+    lines = _lines(done)
+    assert done.returncode == 0, done.stdout
+    assert lines["model endpoint"].startswith("✓ none configured: the rule-based analyser makes the briefs")
+    assert "OPENAI_API_KEY" in lines["model endpoint"]  # how to get model briefs
+    assert lines["sample analysis"].startswith("- skipped") and fake_openai.calls == 0
+    assert done.stdout.splitlines()[-1] == "naba can run."
 
 
 def test_a_dead_model_endpoint_is_a_cross_and_quick(naba, telegram: FakeTelegram) -> None:

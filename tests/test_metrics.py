@@ -21,7 +21,7 @@ from bot.store import Store
 from tests.conftest import RunningBot, busy_port, run_bot
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import replies
-from tests.test_cli import _one_clean_line, naba  # noqa: F401 - naba is a fixture
+from tests.test_cli import _one_clean_line
 
 USER = 4242
 SECRET = "s3cret-Token_1"
@@ -164,7 +164,7 @@ async def test_a_busy_metrics_port_stops_the_start_in_one_line(bot_settings) -> 
             await application.post_shutdown(application)  # type: ignore[misc]
 
 
-def test_naba_run_with_the_metrics_port_in_use_is_one_line(naba, telegram: FakeTelegram) -> None:  # noqa: F811
+def test_naba_run_with_the_metrics_port_in_use_is_one_line(naba, telegram: FakeTelegram) -> None:
     with busy_port() as port:
         done = naba(
             "run",
