@@ -137,6 +137,29 @@ def test_a_surname_after_a_title_with_a_complement_is_the_same_actor() -> None:
     assert [(a.name, a.role_ar) for a in people] == [("هالة ديب", "المديرة التنفيذية لصندوق الأمم المتحدة للطفولة")]
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "name_en"),
+    [
+        ("ووصل الوفد التجاري إلى عمّان صباح الأحد.", "عمّان", "Amman"),
+        ("ووصل الوفد التجاري إلى عُمان صباح الأحد.", "عُمان", "Oman"),
+        ("ووصل الوفد التجاري إلى العاصمة الأردنية عمان صباح الأحد.", "عمان", "Amman"),
+        ("ووصل الوفد التجاري إلى سلطنة عمان صباح الأحد.", "سلطنة عمان", "Oman"),
+        ("ووصل الوفد التجاري إلى عمان صباح الأحد.", "عمان", "Aman"),  # nothing tells: no English place
+        ("ويعقد المؤتمر في الجزائر العاصمة الشهر المقبل.", "الجزائر", "Algiers"),
+        ("ويعقد المؤتمر في الجزائر الشهر المقبل.", "الجزائر", "Algeria"),
+        ("ويعقد المؤتمر في العاصمة تونس الشهر المقبل.", "تونس", "Tunis"),
+    ],
+)
+def test_a_place_name_two_places_share_is_told_by_the_text(text: str, name: str, name_en: str) -> None:
+    assert _by_name(text)[name].name_en == name_en
+
+
+def test_a_homograph_nothing_tells_takes_the_reading_told_elsewhere_in_the_article() -> None:
+    text = "وتستضيف عمّان القمة المقبلة. ويصل الوزراء إلى عمان يوم الخميس."
+    places = [a for a in find_actors(text) if a.type == "place"]
+    assert [(a.name, a.name_en) for a in places] == [("عمّان", "Amman")]
+
+
 def test_no_actor_from_a_title_without_a_name() -> None:
     assert find_actors("وقال الرئيس إن الوضع صعب. وأكد وزير سابق أن الحل قريب.") == []
 

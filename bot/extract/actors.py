@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
 
-from bot.extract.gazetteer import Entry, entries, nationality
+from bot.extract.gazetteer import Entry, entries, nationality, reading
 from bot.extract.latin import to_latin
 from bot.extract.lexicon import l_complement
 from bot.text import normalize
@@ -271,6 +271,7 @@ class _Scan:
             for variant, _skip, _exact in _variants(tok.key)[:1] if len(tok.key) < 3 else _variants(tok.key):
                 self.counts[variant] = self.counts.get(variant, 0) + 1
         self.surnames: set[str] = set()
+        self.homographs: dict[tuple[str, ...], list[_Mention]] = {}
 
     # --- helpers --------------------------------------------------------------------------------------
     def key(self, i: int) -> str:
@@ -337,7 +338,7 @@ class _Scan:
                 prep = _PREPS[k]
                 obj = self.known(j + 2) if self.joined(j + 2) else None
                 if obj is not None:
-                    of = of or obj[1].name_en
+                    of = of or self.english(j + 2, obj)
                     words += [k, self.key(j + 2)]
                     j = obj[0]
                     continue
@@ -356,7 +357,7 @@ class _Scan:
                 if found is not None and not (glued or not words[-1].startswith("ال")):
                     break  # "الرئيس التركي الولايات المتحدة": a new constituent, not the role
                 if found is not None:
-                    of = of or found[1].name_en
+                    of = of or self.english(j + 1, found)
                     j = found[0]
                     words.append(k)
                     continue
@@ -530,8 +531,31 @@ class _Scan:
         last, entry, skip, exact = hit
         name = self.span(i, last, skip) if exact else ""
         kind: ActorType = entry.type  # type: ignore[assignment]
-        key = entry.name_en or _norm(self.span(i, last, skip))
-        self.mentions.append(_Mention(self.toks[i].start, name, f"{kind}:{key}", kind, name_en=entry.name_en))
+        name_en = self.english(i, hit)
+        key = name_en or _norm(self.span(i, last, skip))
+        mention = _Mention(self.toks[i].start, name, f"{kind}:{key}", kind, name_en=name_en)
+        self.mentions.append(mention)
+        if entry.homograph:
+            self.homographs.setdefault(entry.homograph, []).append(mention)
+
+    def english(self, i: int, hit: tuple[int, Entry, int, bool]) -> str:
+        """The English name of a known name at token i; a homograph's is told by the text ("" if not)."""
+        last, entry, _skip, _exact = hit
+        if not entry.homograph:
+            return entry.name_en
+        before = " ".join(self.key(k) for k in range(max(i - 2, 0), i) if self.joined(k + 1))
+        after = " ".join(self.key(k) for k in range(last + 1, last + 3) if self.joined(k))
+        written = self.text[self.toks[i].start : self.toks[last].end]
+        return reading(entry.homograph, written, before, after)
+
+    def settle_homographs(self) -> None:
+        """One place per homograph in an article: mentions nothing told take the one reading others gave."""
+        for mentions in self.homographs.values():
+            told = {m.name_en for m in mentions if m.name_en}
+            if len(told) == 1:
+                name_en = told.pop()
+                for m in mentions:
+                    m.name_en, m.key = name_en, f"{m.type}:{name_en}"
 
     def organisation(self, i: int) -> tuple[int, str, int, ActorType] | None:
         """An organisation by pattern at token i: (last token, English name or "", clitic letters, type)."""
@@ -692,4 +716,5 @@ def find_actors(text: str) -> list[ExtractedActor]:
     scan = _Scan(text)
     scan.persons()
     scan.organisations()
+    scan.settle_homographs()
     return _merge(scan.mentions)

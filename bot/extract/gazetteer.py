@@ -9,6 +9,12 @@ Arabic alternate names but weigh ~180 MB and mix Persian and Urdu spellings; pyc
 holds only countries, in their long official names.
 
 Every key here is in normalize() space (bot.text), as a tuple of words.
+
+Homographs: a few unvowelled names are two places ("عمان" is Amman, عمّان, and Oman, عُمان). Their entry
+has no English name of its own; `reading` tells it from the word as written (a shadda or a damma) or
+from the words around it ("العاصمة الأردنية عمان", "سلطنة عمان"). When nothing tells, the English name
+is "" (a wrong place is worse than none), except for a country and its capital of the same name
+("الجزائر", "تونس"), where the country is the reading unless the text says the capital.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from functools import cache
 
 from bot.text import normalize
 
-__all__ = ["Entry", "entries", "nationality"]
+__all__ = ["Entry", "entries", "homograph", "nationality", "reading"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +33,66 @@ class Entry:
 
     type: str  # person | organization | place | group
     name_en: str
+    homograph: tuple[str, ...] = ()  # the key of a name two places share: its English is reading()'s
 
 
 def _key(name: str) -> tuple[str, ...]:
     return tuple(normalize(name).split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One place a homograph names: its English, the letter and mark that spell it ("مّ" in عمّان), and
+    the words written right before or after the name that tell it; `default` when nothing else does."""
+
+    name_en: str
+    sign: str = ""
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    default: bool = False
+
+
+_CAPITAL = ("العاصمة",)
+_HOMOGRAPHS: dict[tuple[str, ...], tuple[_Reading, ...]] = {
+    _key("عمان"): (
+        _Reading("Amman", "م\u0651", ("العاصمة", "العاصمة الأردنية", "عاصمة الأردن"), _CAPITAL),
+        _Reading("Oman", "ع\u064f", ("سلطنة", "خليج", "بحر")),
+    ),
+    _key("الجزائر"): (
+        _Reading("Algiers", before=("العاصمة", "العاصمة الجزائرية", "عاصمة الجزائر"), after=_CAPITAL),
+        _Reading("Algeria", default=True),
+    ),
+    _key("تونس"): (
+        _Reading("Tunis", before=("العاصمة", "العاصمة التونسية", "عاصمة تونس"), after=_CAPITAL),
+        _Reading("Tunisia", default=True),
+    ),
+}
+_SIGN_MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0640"
+
+
+def homograph(key: tuple[str, ...]) -> bool:
+    """Whether a known name (normalised words) is written the same for two places."""
+    return key in _HOMOGRAPHS
+
+
+def _signed(written: str, sign: str) -> bool:
+    """Whether a word as written carries a letter with a mark ("مّ"), other marks between them ignored."""
+    kept = "".join(c for c in written if c not in _SIGN_MARKS or c == sign[1])
+    return sign in kept
+
+
+def reading(key: tuple[str, ...], written: str, before: str, after: str) -> str:
+    """The English name of a homograph as written, with the normalised words before and after it; "" when
+    nothing tells (see the module docstring)."""
+    readings = _HOMOGRAPHS.get(key, ())
+    for r in readings:
+        if r.sign and _signed(written, r.sign):
+            return r.name_en
+    for r in readings:
+        told = any(before == c or before.endswith(" " + c) for c in (normalize(w) for w in r.before))
+        if told or any(after == c or after.startswith(c + " ") for c in (normalize(w) for w in r.after)):
+            return r.name_en
+    return next((r.name_en for r in readings if r.default), "")
 
 
 # Time zones whose exemplar city is a common Arabic word or not a city a reader means.
@@ -100,7 +162,7 @@ _EXTRA_PLACES = """
 أنقرة|Ankara; إزمير|Izmir; أصفهان|Isfahan; تبريز|Tabriz; كابل|Kabul; إسلام آباد|Islamabad
 نيودلهي|New Delhi; نيو دلهي|New Delhi; مومباي|Mumbai; بكين|Beijing; واشنطن|Washington; نيويورك|New York
 جنيف|Geneva; ميونخ|Munich; فرانكفورت|Frankfurt; هامبورغ|Hamburg; ميلانو|Milan; برشلونة|Barcelona
-مقديشو|Mogadishu; سيبيريا|Siberia; سيبريا|Siberia; القطب الشمالي|Arctic; كيبيك|Quebec
+سلطنة عمان|Oman; مقديشو|Mogadishu; سيبيريا|Siberia; سيبريا|Siberia; القطب الشمالي|Arctic; كيبيك|Quebec
 """
 
 # Organisations and groups every reader of Arabic news meets. "|" separates spellings.
@@ -218,7 +280,9 @@ def entries() -> dict[tuple[str, ...], Entry]:
             continue
         add(name, Entry("place", en_names.get(code, "")))
     for ar, en in _pairs(_EXTRA_PLACES):
-        add(ar, Entry("place", en))
+        out[_key(ar)] = Entry("place", en)  # a common English form wins over CLDR's ("North Africa")
+    for key in _HOMOGRAPHS:
+        out[key] = Entry("place", "", key)  # its English depends on the text: see reading()
     for zone, info in Locale("ar").time_zones.items():
         city = info.get("city")
         if not city or "(" in city or not (zone.startswith(_CITY_REGIONS) or zone in _CITY_EXTRA_ZONES):
