@@ -65,6 +65,8 @@ def _by_name(text: str) -> dict[str, ExtractedActor]:
             "",
         ),
         ("وقال المنسق الإقليمي للمنظمة جاد عطية إن الوضع صعب.", "جاد عطية", "المنسق الإقليمي للمنظمة", ""),
+        # A portfolio reads before a nationality ("المالية" is not "Malian"); nunation ends a name.
+        ("وعقد وزير المالية نبيل سعادة مؤتمراً صحفياً.", "نبيل سعادة", "وزير المالية", "Finance Minister"),
     ],
 )
 def test_title_and_name(text: str, name: str, role_ar: str, role_en: str) -> None:
@@ -247,6 +249,15 @@ def test_lead_without_a_title_trims_the_first_sentence() -> None:
         ("الحديدة", "Al-Hadida"),
         ("Donald Trump", "Donald Trump"),
         ("فاطمة", "Fatima"),
+        ("سامر يونس", "Samer Younes"),
+        ("كريم", "Karim"),
+        ("ماهر", "Maher"),
+        ("ناصر", "Nasser"),
+        ("حازم", "Hazem"),
+        ("وائل", "Wael"),
+        ("غانم", "Ghanem"),  # غ is one consonant "gh", not "g" + "h"
+        ("شادي", "Shadi"),
+        ("التحالف", "Al-Tahalaf"),  # ت + ح stay two letters
     ],
 )
 def test_to_latin(arabic: str, latin: str) -> None:

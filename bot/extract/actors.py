@@ -155,6 +155,7 @@ _WORD_CHARS = "(?:[^\\W_]|[\u064b-\u065f\u0670\u0640])+"
 _TOKEN = re.compile(_WORD_CHARS + "(?:\\." + _WORD_CHARS + ")*")
 _CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "لل")
 _GLUED_ARTICLE = re.compile("^(?:[وفبلك]|وب|ول|وك|فب|فل)ال|^لل")  # "بالوزير", "للرئيس": never a name word
+_TANWEEN = re.compile("[\u064b-\u064d]")
 _NISBA = re.compile("(?:ي|ية|يه|يون|يين)$")  # adjective endings: "الروسية", "الدولي"
 _MAX_NAME = 5
 _MAX_MODIFIERS = 8
@@ -330,10 +331,10 @@ class _Scan:
             special = _SPECIAL.get((head, k)) if len(words) == 1 else None
             if special:
                 en = special
+            elif k in _PORTFOLIOS and head in ("وزير", "وزيره", "وزيرة", "وزاره"):
+                en = f"{_PORTFOLIOS[k]} Minister"  # before nationalities: "وزير المالية" is not Malian
             elif nationality(k):
                 nat = nat or nationality(k)
-            elif k in _PORTFOLIOS and head in ("وزير", "وزيره", "وزيرة", "وزاره"):
-                en = f"{_PORTFOLIOS[k]} Minister"
             elif k in _PREPS:
                 prep = _PREPS[k]
                 obj = self.known(j + 2) if self.joined(j + 2) else None
@@ -415,6 +416,8 @@ class _Scan:
                 break
             if self.stop(key) or nationality(key) or _GLUED_ARTICLE.match(key):
                 break
+            if _TANWEEN.search(self.toks[k].raw):
+                break  # "مؤتمراً": a noun with nunation is never a name word
             prev = self.key(k - 1) if k > j else ""
             if key.startswith("ال") and len(key) > 2:
                 if k == j or (prev not in _ARTICLE_CONNECTORS and (prev in _CONNECTORS or last < 0)):

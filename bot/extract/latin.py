@@ -9,8 +9,9 @@ too heavy; the ONNX-based name romanisers bring a model runtime). The rules, in 
 - "عبد" with the next word is one name ("عبد الرحمن" -> "Abd al-Rahman"); the article "ال" is "al-"
   (lower case inside a name, "Al-" at its start); taa marbuta is "a";
 - other words letter by letter: ا/و/ي are long vowels (a/u/i, or w/y next to a vowel), ع between
-  consonants is "a", a consonant pair at the start of a word gets an "a" unless it is a Western onset
-  cluster ("tr", "br", "kl", "st"…), which keeps foreign names close to their spelling;
+  consonants is "a", ئ after ا is "e" ("Wael"), a consonant pair at the start of a word gets an "a"
+  unless it is a Western onset cluster ("tr", "br", "kl", "st"…), which keeps foreign names close to
+  their spelling; the pairs are letters, not characters ("sh" from ش is one consonant);
 - every word is capitalised. Unvowelled Arabic leaves short vowels unknown, so the result is a readable
   guess ("ماكرون" -> "Makrun"), not a scholarly transliteration.
 """
@@ -33,9 +34,8 @@ _LETTERS = {
 }  # fmt: skip
 _VOWELS = {"ا": "a", "آ": "a", "أ": "a", "إ": "i", "ى": "a", "و": "u", "ي": "i", "ی": "i"}
 _GLOTTAL = "ءؤئ"
-_C = "(?:th|kh|dh|sh|gh|[bcdfghjklmnpqrstvwxyz])"
-_ONSET = re.compile(f"^({_C})({_C})")
-_CODA = re.compile(f"({_C})({_C})$")
+# A consonant: a digraph is one ("sh" in "shadi" is never "s" + "h").
+_CONSONANTS = frozenset("bcdfghjklmnpqrstvwxyz")
 _CODAS = frozenset(re.findall("..", "stntndrtrdrknslsltldmpnkngrnrgrskstsskftkt"))
 _ONSETS = frozenset(re.findall("..", "trbrkrgrfrdrprblklflglplstskspsmsnswtwkw"))
 
@@ -67,8 +67,27 @@ _NAMES = {
     "أنجيلا": "Angela", "ميركل": "Merkel", "تيريزا": "Theresa", "ماي": "May", "بوريس": "Boris",
     "جونسون": "Johnson", "سيرغي": "Sergei", "سيرجي": "Sergei", "لافروف": "Lavrov", "ديمتري": "Dmitry",
     "بنيامين": "Benjamin", "نتنياهو": "Netanyahu", "شي": "Xi", "جين": "Jin", "بينغ": "Ping",
+    # فاعل first names: unvowelled, the letters read "Samar"; English writes them with e ("Samer").
+    "سامر": "Samer", "ماهر": "Maher", "جابر": "Jaber", "ناصر": "Nasser", "حازم": "Hazem", "باسم": "Bassem",
+    "باسل": "Bassel", "حاتم": "Hatem", "عاصم": "Assem", "كاظم": "Kazem", "نادر": "Nader", "جاسم": "Jassim",
+    "قاسم": "Qassem", "صابر": "Saber", "شاكر": "Shaker", "عامر": "Amer", "زاهر": "Zaher", "غانم": "Ghanem",
+    "حامد": "Hamed", "ماجد": "Majed", "فارس": "Fares", "هاشم": "Hashem", "صادق": "Sadiq", "عارف": "Aref",
+    "طاهر": "Taher", "مازن": "Mazen", "سالم": "Salem", "كامل": "Kamel", "عاطف": "Atef", "وائل": "Wael",
+    "رائد": "Raed", "نائل": "Nael", "فادي": "Fadi", "شادي": "Shadi", "هاني": "Hani", "رامي": "Rami",
+    "ناجي": "Naji", "جاد": "Jad", "واصف": "Wasef", "ساجد": "Sajed", "عابد": "Abed", "خاطر": "Khater",
+    "ثامر": "Thamer", "فايز": "Fayez", "هيثم": "Haitham", "غسان": "Ghassan",
+    # Other frequent first names the letters read badly ("Krim" for كريم: "kr" reads as a Western onset).
+    "كريم": "Karim", "سمير": "Samir", "بلال": "Bilal", "فراس": "Firas", "يونس": "Younes", "أنس": "Anas",
+    "أسامة": "Osama", "اسامة": "Osama", "زياد": "Ziad", "مراد": "Murad", "يحيى": "Yahya", "رياض": "Riad",
+    "منير": "Mounir", "بسام": "Bassam", "عصام": "Issam", "مهند": "Muhannad", "لؤي": "Louay", "هبة": "Heba",
+    "نزار": "Nizar", "ريم": "Reem", "نادين": "Nadine",
 }  # fmt: skip
 _NAMES_KEYED = {_MARKS.sub("", k).replace(_SHADDA, ""): v for k, v in _NAMES.items()}
+
+
+def _consonant(unit: str) -> bool:
+    """A letter's Latin spelling that is a consonant ("sh", "b", "w"), not a vowel, a hamza or a digit."""
+    return bool(unit) and all(c in _CONSONANTS for c in unit)
 
 
 def _letters(word: str) -> str:
@@ -76,7 +95,8 @@ def _letters(word: str) -> str:
     out: list[str] = []
     n = len(word)
     for i, ch in enumerate(word):
-        prev_vowel = bool(out) and out[-1][-1:] in "aiu"
+        prev = next((o for o in reversed(out) if o), "")
+        prev_vowel = bool(prev) and prev[-1] in "aiu"
         if ch == _SHADDA:
             if out and out[-1] not in "aiu":
                 out.append(out[-1][-1])
@@ -86,6 +106,8 @@ def _letters(word: str) -> str:
         elif ch == "ع":
             nxt = word[i + 1] if i + 1 < n else ""
             out.append("" if (nxt and nxt in "اآ") or (prev_vowel and i == n - 1) else "a" if not prev_vowel else "")
+        elif ch == "ئ" and 0 < i < n - 1 and word[i - 1] in "اآ":
+            out.append("e")  # "وائل" -> "wael", "رائد" -> "raed"
         elif ch in _GLOTTAL:
             out.append("" if i in (0, n - 1) or prev_vowel else "'")
         elif ch in "وي":
@@ -101,18 +123,18 @@ def _letters(word: str) -> str:
             out.append(_LETTERS[ch])
         elif ch.isalnum():
             out.append(ch)
-    latin = "".join(out)
+    # Letters, not characters: "sh" from ش is one consonant, "th" from ت + ح two.
+    units = [u for u in out if u]
     # Arabic words do not start with two consonants: "slman" -> "salman", unless the pair is a
     # Western onset ("trump", "klaus").
-    m = _ONSET.match(latin)
-    if m and (m.group(1) + m.group(2)) not in _ONSETS:
-        latin = m.group(1) + "a" + latin[len(m.group(1)) :]
-    m = _CODA.search(latin)
+    if len(units) >= 2 and _consonant(units[0]) and _consonant(units[1]) and units[0] + units[1] not in _ONSETS:
+        units.insert(1, "a")
+    a, b = (units[-2], units[-1]) if len(units) >= 2 else ("", "")
     if (
-        m and len(latin) > 3 and (m.group(1) + m.group(2)) not in _CODAS and m.group(1) not in "wy"
+        _consonant(a) and _consonant(b) and len("".join(units)) > 3 and a + b not in _CODAS and a not in "wy"
     ):  # "hftr" -> "haftar"
-        latin = latin[: m.end(1)] + "a" + latin[m.end(1) :]
-    return latin
+        units.insert(len(units) - 1, "a")
+    return "".join(units)
 
 
 def _word(word: str, first: bool) -> str:
