@@ -13,6 +13,7 @@ Three sources, each favouring precision over recall (a wrong actor in a brief is
   no exact form without the clitic and is skipped).
 One actor per person: a later surname-only mention is the full name's actor when exactly one known
 full name ends with that word; two people sharing a surname stay two. Actors come in first-mention order.
+The word lists (title heads, portfolios, organisation heads, name particles, stop words) are in actor_words.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,29 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
 
+from bot.extract.actor_words import (
+    ARTICLE_CONNECTORS,
+    BARE_OK,
+    CONNECTORS,
+    CONSTRUCT,
+    DEFINITE_ONLY,
+    FORMER,
+    GROUP_HEADS,
+    HEADS,
+    INSTITUTIONAL,
+    INSTITUTIONS,
+    MINISTRIES,
+    NAME_STOPS,
+    NAMED_ORG_HEADS,
+    NATIONAL_HEADS,
+    ORG_HEADS,
+    PORTFOLIOS,
+    PREPS,
+    ROLE_WORDS,
+    SPECIAL,
+    SPECIAL_HEADS,
+    VERB_STEMS,
+)
 from bot.extract.gazetteer import Entry, entries, nationality, reading
 from bot.extract.latin import to_latin
 from bot.extract.lexicon import l_complement
@@ -43,114 +67,6 @@ class ExtractedActor:
     name_en: str = ""
 
 
-def _keys(*lines: str) -> frozenset[str]:
-    return frozenset(normalize(w) for w in " ".join(lines).split())
-
-
-def _table(block: str) -> dict[str, str]:
-    out = {}
-    for item in block.replace("\n", ";").split(";"):
-        if "|" in item:
-            ar, en = item.split("|", 1)
-            out[normalize(ar.strip())] = en.strip()
-    return out
-
-
-# Title heads (without ال) -> English.
-_HEADS = _table("""
-رئيس|President; رئيسة|President; وزير|Minister; وزيرة|Minister; نائب|Deputy; نائبة|Deputy
-أمين|Secretary; أمينة|Secretary; متحدث|Spokesperson; متحدثة|Spokesperson; ناطق|Spokesperson; ناطقة|Spokesperson
-سفير|Ambassador; سفيرة|Ambassador; زعيم|Leader; زعيمة|Leader; قائد|Commander; قائدة|Commander; ملك|King
-ملكة|Queen; عاهل|King; أمير|Prince; أميرة|Princess; شيخ|Sheikh; شيخة|Sheikha; مشير|Field Marshal
-لواء|Major General; عميد|Brigadier General; عقيد|Colonel; جنرال|General
-دكتور|Dr.; دكتورة|Dr.; د|Dr.; بروفيسور|Professor; مدير|Director; مديرة|Director; محافظ|Governor
-مستشار|Adviser; مستشارة|Adviser; مندوب|Representative; مندوبة|Representative; مبعوث|Envoy; مبعوثة|Envoy
-مفوض|Commissioner; مفوضة|Commissioner; مدرب|Coach; قس|Pastor; قاضي|Judge; قاضية|Judge; عمدة|Mayor
-مرشد|Guide; طبيب|Doctor; طبيبة|Doctor; باحث|Researcher; باحثة|Researcher; خبير|Expert; خبيرة|Expert
-محامي|Lawyer; محامية|Lawyer; صحفي|Journalist; صحفية|Journalist; منسق|Coordinator; منسقة|Coordinator
-ضابط|Officer; نقيب|Captain; رائد|Major; مقدم|Lieutenant Colonel
-""")
-# Heads that name a rank or honorific: a name may follow them without "ال" ("د. فلان", "شيخ فلان").
-_BARE_OK = _keys("د دكتور دكتورة")
-# Heads too common as plain nouns to be a title without "ال" or a construct ("فريق" team, "رائد" pioneer).
-_DEFINITE_ONLY = _keys(
-    "فريق رائد مقدم نقيب قائد مرشد صحفي صحفية ضابط أمين أمينة طبيب طبيبة باحث باحثة خبير خبيرة محامي محامية",
-    "منسق منسقة",
-)
-# Two-word roles whose English is not the sum of their words.
-_SPECIAL = {
-    tuple(normalize(ar).split()): en
-    for ar, en in _table("""
-رئيس الوزراء|Prime Minister; رئيسة الوزراء|Prime Minister; رئيس الحكومة|Prime Minister
-رئيسة الحكومة|Prime Minister; رئيس الجمهورية|President; أمين العام|Secretary-General; أمينة العامة|Secretary-General
-ولي العهد|Crown Prince; نائب الرئيس|Vice President; رئيس التنفيذي|CEO; مدير التنفيذي|Executive Director
-رئيس الأركان|Chief of Staff; مرشد الأعلى|Supreme Leader; نائب العام|Attorney General; مدعي العام|Prosecutor
-""").items()
-}
-_SPECIAL_HEADS = _keys("ولي مدعي")  # heads that exist only in a _SPECIAL pair
-# Ministers' portfolios -> English ("وزير الخارجية" -> "Foreign Minister", "وزارة الخارجية" -> "Foreign Ministry").
-_PORTFOLIOS = _table("""
-الخارجية|Foreign; الدفاع|Defence; الداخلية|Interior; المالية|Finance; الاقتصاد|Economy; التجارة|Trade
-العدل|Justice; الصحة|Health; التعليم|Education; التربية|Education; الطاقة|Energy; النفط|Oil
-الإعلام|Information; الزراعة|Agriculture; النقل|Transport; الإسكان|Housing; العمل|Labour; السياحة|Tourism
-الثقافة|Culture; البيئة|Environment; الاتصالات|Communications; الرياضة|Sports; الشباب|Youth
-الخزانة|Treasury; الأوقاف|Endowments; الري|Irrigation; المياه|Water; الصناعة|Industry; الاستثمار|Investment
-""")
-_PORTFOLIOS.update({k[2:]: v for k, v in list(_PORTFOLIOS.items())})  # construct: "وزير خارجية فرنسا"
-# Modifiers a title may run through with what they add to the English role.
-_PREPS = {normalize("باسم"): "for", normalize("لدى"): "to", normalize("لشؤون"): "for"}
-_FORMER = _keys("السابق السابقة الأسبق الأسبقة")
-_ROLE_WORDS = _keys("المؤقت المؤقتة الحالي الحالية المكلف المكلفة الأول الأولى الجديد الجديدة العام العامة")
-# Nouns that may stand in construct inside a role ("رئيس حكومة الوفاق", "المتحدث باسم وزارة…").
-_CONSTRUCT = _keys(
-    "وزارة حكومة دولة مجلس هيئة لجنة بعثة شركة منظمة جامعة وكالة حزب حركة جماعة جيش قوات اتحاد جمعية",
-    "مكتب صندوق بنك مؤسسة معهد مركز مستشفى نادي منتخب جبهة تنظيم شؤون خارجية دفاع داخلية مالية",
-)
-# Organisation heads in construct ("وزارة الدفاع") and those that may take a proper name ("جامعة برغين").
-_ORG_HEADS = _table("""
-وزارة|Ministry; حزب|Party; حركة|Movement; جامعة|University; منظمة|Organization; هيئة|Authority
-وكالة|Agency; مجلس|Council; صندوق|Fund; جمعية|Association; اتحاد|Union; مستشفى|Hospital; جبهة|Front
-لجنة|Committee; محكمة|Court; جيش|Army; بنك|Bank; مؤسسة|Foundation; معهد|Institute; شركة|Company
-نادي|Club; قوات|Forces
-""")
-_NAMED_ORG_HEADS = _keys("حزب حركة جامعة نادي جيش بنك جبهة")
-# Definite heads that are an organisation with a nationality adjective ("الحكومة التونسية").
-_NATIONAL_HEADS = _table("""
-الحكومة|government; الجيش|army; الشرطة|police; البرلمان|parliament; الرئاسة|presidency
-النيابة|prosecution; القضاء|judiciary; البحرية|navy; المخابرات|intelligence; الاستخبارات|intelligence
-القوات|forces; الخارجية|Foreign Ministry; الداخلية|Interior Ministry; الدفاع|Defence Ministry
-المعارضة|opposition; السلطات|authorities; البنك المركزي|central bank; النظام|regime
-""")
-_GROUP_HEADS = _keys("المعارضة")
-# Definite institution heads that need an institutional adjective ("المجلس الوطني…").
-_INSTITUTIONS = _keys(
-    "الوكالة المجلس الاتحاد الهيئة الجمعية البنك المركز المنظمة اللجنة الحزب الحركة الجبهة المحكمة",
-    "الصندوق المؤسسة المعهد النادي",
-)
-_INSTITUTIONAL = _keys(
-    "الوطني الوطنية الدولي الدولية العام العامة المركزي القومي القومية العليا الأعلى الاتحادي الاتحادية",
-    "الفيدرالي الفيدرالية الشعبي الشعبية الديمقراطي الديمقراطية الإسلامي الإسلامية الأوروبي الأوروبية",
-    "العربي العربية الأممي الأممية العالمي العالمية",
-)
-# Name particles.
-_CONNECTORS = _keys("بن بنت ابن أبو أبي آل ولد عبد ذو دي دو فان")
-_ARTICLE_CONNECTORS = _keys("عبد أبو أبي ابن بن بنت ذو")  # may be followed by an ال-word: "عبد الله"
-# Words that are never (part of) a name after a title: function words, time words, verbs of reporting,
-# common adjectives. A name stops at the first of them.
-_STOPS = _keys(
-    "في من إلى الى على عن مع إن أن إنه أنه بأن لأن كان كانت قد لقد لم لن لا ما ماذا هو هي هم هذا هذه ذلك",
-    "تلك الذي التي الذين حيث حين عندما بعد قبل خلال أمام عبر لدى حول ضد منذ حتى ثم أو أم بل لكن كما إذ",
-    "إذا يوم اليوم أمس غدا الآن مساء صباح ليلة الأحد الاثنين الإثنين الثلاثاء الأربعاء الخميس الجمعة",
-    "السبت قال قالت يقول تقول أعلن أعلنت أكد أكدت أضاف أضافت أوضح أوضحت أشار أشارت ذكر ذكرت صرح",
-    "صرحت اعتبر اعتبرت يرى ترى دعا دعت طالب طالبت شدد شددت نفى نفت أفاد أفادت وصف وصفت التقى التقت",
-    "زار زارت بحث بحثت استقبل استقبلت عقد عقدت يجب يمكن سابق سابقة آخر أخرى جديد جديدة كبير كبيرة",
-    "رفيع رفيعة بارز بارزة مسؤول مسؤولة مسؤولون مسؤولين عدة عدد بعض كل أي نفسه نفسها أيضا أيضًا فقط",
-    "وقال وقالت وأضاف وأضافت وأكد وأكدت وأوضح وأشار وذكر وتابع وكان وكانت وهو وهي إثر وسط ضمن نحو",
-    "عام عاما سنة شهر شهرا أسبوع ساعة مليون مليار ألف دولار بالمئة المئة إنها أنها إنهم أنهم بأنه",
-    "بشأن بسبب لدي وفق وفقا بحسب حسب بينما فيما لها له لهم به بها بهم منه منها عليه عليها إليه",
-    "وفي وفيما ومن وعلى وإلى وعن ومع وقد ولم ولا وما وبعد وقبل قائلا قائلة مضيفا مضيفة مؤكدا مؤكدة مشيرا",
-    "مشيرة موضحا موضحة معتبرا معتبرة مرارا هجوما دون غير مقابل نتيجة طالما ظل أدى مصدر مصادر شهود",
-)
 _WORD_CHARS = "(?:[^\\W_]|[\u064b-\u065f\u0670\u0640])+"
 _TOKEN = re.compile(_WORD_CHARS + "(?:\\." + _WORD_CHARS + ")*")
 _CLITICS = ("و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "لل")
@@ -188,13 +104,13 @@ def _first_words() -> dict[str, list[tuple[tuple[str, ...], Entry]]]:
 @cache
 def _org_starts() -> frozenset[str]:
     """Every word an organisation pattern may start with (a fast first check)."""
-    return frozenset(_ORG_HEADS) | {h.split()[0] for h in _NATIONAL_HEADS} | _INSTITUTIONS
+    return frozenset(ORG_HEADS) | {h.split()[0] for h in NATIONAL_HEADS} | INSTITUTIONS
 
 
 @cache
 def _title_starts() -> frozenset[str]:
     """Every word a title may start with, with and without ال."""
-    heads = set(_HEADS) | _SPECIAL_HEADS
+    heads = set(HEADS) | SPECIAL_HEADS
     return frozenset(heads | {"ال" + h for h in heads})
 
 
@@ -304,7 +220,7 @@ class _Scan:
         return None
 
     def stop(self, key: str) -> bool:
-        return key in _STOPS or key in _indefinite_nationalities() or key.isdigit()
+        return key in NAME_STOPS or key in _indefinite_nationalities() or key.isdigit()
 
     # --- titles and names -------------------------------------------------------------------------------
     def title(self, i: int) -> tuple[int, str, str, int] | None:
@@ -315,28 +231,28 @@ class _Scan:
                 continue
             definite = variant.startswith("ال")
             head = variant[2:] if definite else variant
-            if head not in _HEADS and head not in _SPECIAL_HEADS:
+            if head not in HEADS and head not in SPECIAL_HEADS:
                 continue
             return self._modifiers(i, head, definite, skip, exact)
         return None
 
     def _modifiers(self, i: int, head: str, definite: bool, skip: int, exact: bool) -> tuple[int, str, str, int] | None:
-        en = _HEADS.get(head, "")
+        en = HEADS.get(head, "")
         nat = of = prep = ""
         former = known = False
         j = i
         words = [head]
         while j + 1 < len(self.toks) and j - i < _MAX_MODIFIERS and self.joined(j + 1):
             k = self.key(j + 1)
-            special = _SPECIAL.get((head, k)) if len(words) == 1 else None
+            special = SPECIAL.get((head, k)) if len(words) == 1 else None
             if special:
                 en = special
-            elif k in _PORTFOLIOS and head in ("وزير", "وزيره", "وزيرة", "وزاره"):
-                en = f"{_PORTFOLIOS[k]} Minister"  # before nationalities: "وزير المالية" is not Malian
+            elif k in PORTFOLIOS and head in ("وزير", "وزيره", "وزيرة", "وزاره"):
+                en = f"{PORTFOLIOS[k]} Minister"  # before nationalities: "وزير المالية" is not Malian
             elif nationality(k):
                 nat = nat or nationality(k)
-            elif k in _PREPS:
-                prep = _PREPS[k]
+            elif k in PREPS:
+                prep = PREPS[k]
                 obj = self.known(j + 2) if self.joined(j + 2) else None
                 if obj is not None:
                     of = of or self.english(j + 2, obj)
@@ -348,9 +264,9 @@ class _Scan:
                     words += [k, self.key(j + 2)]
                     j += 2
                     continue
-            elif k in _FORMER:
+            elif k in FORMER:
                 former = True
-            elif k in _ROLE_WORDS:
+            elif k in ROLE_WORDS:
                 known = known or k not in ("العام", "العامة")
             else:
                 found = self.known(j + 1)
@@ -363,30 +279,30 @@ class _Scan:
                     words.append(k)
                     continue
                 bare_k = k[2:] if k.startswith("ال") else k
-                if k.startswith(("ال", "لل")) and not self.stop(k) and bare_k not in _HEADS:
+                if k.startswith(("ال", "لل")) and not self.stop(k) and bare_k not in HEADS:
                     en = ""  # a definite noun in the role we have no English for
-                elif k in _CONSTRUCT and j + 2 < len(self.toks) and self.joined(j + 2):
+                elif k in CONSTRUCT and j + 2 < len(self.toks) and self.joined(j + 2):
                     en = ""
                 elif self.joined(j + 2) and l_complement(k, self.key(j + 2)):
                     en = ""  # "المديرة الإقليمية لبرنامج الأمم المتحدة": ل + a noun in construct
-                elif bare_k in _HEADS and k.startswith("ال") and j > i:
+                elif bare_k in HEADS and k.startswith("ال") and j > i:
                     pass  # a second title: "ولي العهد السعودي الأمير"
                 else:
                     break
             words.append(k)
             j += 1
-        if head in _SPECIAL_HEADS and len(words) == 1:
+        if head in SPECIAL_HEADS and len(words) == 1:
             return None
-        if not definite and j == i and head not in _BARE_OK:
+        if not definite and j == i and head not in BARE_OK:
             return None  # "وزير" alone, indefinite: not a title
-        if not definite and head in _DEFINITE_ONLY and j == i:
+        if not definite and head in DEFINITE_ONLY and j == i:
             return None
         second = self.key(i + 1)
         construct = (
             second.startswith(("ال", "لل"))
-            or second in _PREPS
-            or second in _CONSTRUCT
-            or second in _PORTFOLIOS
+            or second in PREPS
+            or second in CONSTRUCT
+            or second in PORTFOLIOS
             or l_complement(second, self.key(i + 2))
         )
         if j > i and not definite and not construct:
@@ -420,41 +336,41 @@ class _Scan:
                 break  # "مؤتمراً": a noun with nunation is never a name word
             prev = self.key(k - 1) if k > j else ""
             if key.startswith("ال") and len(key) > 2:
-                if k == j or (prev not in _ARTICLE_CONNECTORS and (prev in _CONNECTORS or last < 0)):
+                if k == j or (prev not in ARTICLE_CONNECTORS and (prev in CONNECTORS or last < 0)):
                     break
-                names_so_far = sum(1 for x in range(j, k) if self.key(x) not in _CONNECTORS)
+                names_so_far = sum(1 for x in range(j, k) if self.key(x) not in CONNECTORS)
                 if key.endswith("ات") or (
-                    prev not in _ARTICLE_CONNECTORS and names_so_far > 1 and not key.endswith("ي")
+                    prev not in ARTICLE_CONNECTORS and names_so_far > 1 and not key.endswith("ي")
                 ):
                     break  # "الوزير فلان فلان الوفد": after two name words an ال-word is mostly an object
-                if key.removeprefix("ال") in _HEADS or key in _FORMER or key in _ROLE_WORDS:
+                if key.removeprefix("ال") in HEADS or key in FORMER or key in ROLE_WORDS:
                     break
-                if self.known(k) is not None and prev not in _ARTICLE_CONNECTORS:
+                if self.known(k) is not None and prev not in ARTICLE_CONNECTORS:
                     break
                 last = k
-                if prev not in _ARTICLE_CONNECTORS:
+                if prev not in ARTICLE_CONNECTORS:
                     break  # a surname in ال ends the name ("وليد المعلم")
                 k += 1
                 continue
-            if key in _HEADS or (k == j and self.known(k) is not None):
+            if key in HEADS or (k == j and self.known(k) is not None):
                 break
-            if key[:1] in "وفلب" and len(key) > 3 and key not in _CONNECTORS:
+            if key[:1] in "وفلب" and len(key) > 3 and key not in CONNECTORS:
                 rest = key[1:]
-                if k > j or rest in _STOPS or rest in _HEADS or rest in _SPECIAL_HEADS or rest in _CONSTRUCT:
+                if k > j or rest in NAME_STOPS or rest in HEADS or rest in SPECIAL_HEADS or rest in CONSTRUCT:
                     break  # "وولي العهد", "لجهاز", "ترامب لعقاب": a clitic starts a new phrase
             if k == j and key in self.surnames:
                 last = k
                 break  # a known person's surname: "القس برانسون أدى"
             if len(key) < 2 or not any(c.isalpha() for c in key):
                 break
-            if last >= j + 1 and key[:1] in "يت" and len(key) >= 4 and prev not in _CONNECTORS:
+            if last >= j + 1 and key[:1] in "يت" and len(key) >= 4 and prev not in CONNECTORS:
                 break  # a third word in ي/ت after two name words is mostly a verb ("… يلتقي")
-            if key not in _CONNECTORS:
+            if key not in CONNECTORS:
                 last = k
             k += 1
         if last < 0 or last - j >= _MAX_NAME + 1:
             return -1
-        names = [self.key(x) for x in range(j, last + 1) if self.key(x) not in _CONNECTORS]
+        names = [self.key(x) for x in range(j, last + 1) if self.key(x) not in CONNECTORS]
         if len(names) == 1 and self.counts.get(names[0], 0) < 2:
             return -1  # a one-word name must recur in the article ("الرئيس يدعو" is no name)
         if names[0][:1] in "يت" and self.counts.get(names[-1], 0) < 2:
@@ -472,18 +388,18 @@ class _Scan:
         k = i - 1
         while k >= 0 and i - k <= 4:
             key = self.key(k)
-            if self.stop(key) or key in _HEADS or nationality(key):
+            if self.stop(key) or key in HEADS or nationality(key):
                 break
-            if key.startswith("ال") and k != i - 1 and self.key(k - 1) not in _ARTICLE_CONNECTORS:
+            if key.startswith("ال") and k != i - 1 and self.key(k - 1) not in ARTICLE_CONNECTORS:
                 break
-            stripped = next((v for v, s, _e in _variants(key)[1:] if s == 1 and v in _VERB_STEMS), None)
-            if key in _VERB_STEMS or stripped:
+            stripped = next((v for v, s, _e in _variants(key)[1:] if s == 1 and v in VERB_STEMS), None)
+            if key in VERB_STEMS or stripped:
                 break
             first = k
             if not self.joined(k):
                 break
             k -= 1
-        if first < 0 or i - first < 2 or self.key(first) in _CONNECTORS or self.key(first).startswith("ال"):
+        if first < 0 or i - first < 2 or self.key(first) in CONNECTORS or self.key(first).startswith("ال"):
             return -1
         before = self.key(first - 1) if first > 0 else ""
         if first > 0 and self.joined(first) and not self.stop(before) and not self._verb(before):
@@ -491,14 +407,14 @@ class _Scan:
         return first
 
     def _verb(self, key: str) -> bool:
-        return key in _VERB_STEMS or (key[:1] in "وف" and key[1:] in _VERB_STEMS)
+        return key in VERB_STEMS or (key[:1] in "وف" and key[1:] in VERB_STEMS)
 
     def persons(self) -> None:
         i = 0
         n = len(self.toks)
         while i < n:
             found = self.title(i)
-            if found is not None and i > 0 and self.joined(i) and self.key(i - 1) in _ARTICLE_CONNECTORS:
+            if found is not None and i > 0 and self.joined(i) and self.key(i - 1) in ARTICLE_CONNECTORS:
                 found = None  # "عبد الملك": a name, not the title "الملك"
             if found is None:
                 i += 1
@@ -568,21 +484,21 @@ class _Scan:
         for variant, skip, exact in _variants(self.key(i)):
             if not exact:
                 continue
-            if variant in _ORG_HEADS:
+            if variant in ORG_HEADS:
                 last = self._construct(i, variant)
                 if last > i:
                     return last, self._org_en(i, last, variant), skip, "organization"
             two = f"{variant} {self.key(i + 1)}" if self.joined(i + 1) else ""
             for head, size in ((two, 2), (variant, 1)):
-                if head in _NATIONAL_HEADS and self.joined(i + size):
+                if head in NATIONAL_HEADS and self.joined(i + size):
                     nat = nationality(self.key(i + size))
                     if nat:
-                        kind: ActorType = "group" if head in _GROUP_HEADS else "organization"
-                        return i + size, f"{nat} {_NATIONAL_HEADS[head]}", skip, kind
+                        kind: ActorType = "group" if head in GROUP_HEADS else "organization"
+                        return i + size, f"{nat} {NATIONAL_HEADS[head]}", skip, kind
             if (
-                variant in _INSTITUTIONS
+                variant in INSTITUTIONS
                 and self.joined(i + 1)
-                and self.key(i + 1) in _INSTITUTIONAL | {k for k in (self.key(i + 1),) if nationality(k)}
+                and self.key(i + 1) in INSTITUTIONAL | {k for k in (self.key(i + 1),) if nationality(k)}
             ):
                 return self._tail(i + 1), "", skip, "organization"
         return None
@@ -602,11 +518,11 @@ class _Scan:
             and not _NISBA.search(key)
             and key[:1] not in "لب"
             and not nationality(key)
-            and key not in _CONSTRUCT | _ORG_HEADS.keys() | _HEADS.keys()
+            and key not in CONSTRUCT | ORG_HEADS.keys() | HEADS.keys()
         )
-        if head in _NAMED_ORG_HEADS and proper:
+        if head in NAMED_ORG_HEADS and proper:
             return self._tail(j)
-        if key in _CONSTRUCT and self.joined(j + 1) and self.key(j + 1).startswith("ال"):
+        if key in CONSTRUCT and self.joined(j + 1) and self.key(j + 1).startswith("ال"):
             return self._tail(j + 1)
         return i
 
@@ -618,7 +534,7 @@ class _Scan:
         count = 0
         while self.joined(j + 1) and count < 5:
             k = self.key(j + 1)
-            if self.stop(k) or k.removeprefix("ال") in _HEADS or k in _FORMER:
+            if self.stop(k) or k.removeprefix("ال") in HEADS or k in FORMER:
                 break
             if (
                 (k.startswith("ال") and _NISBA.search(k))
@@ -635,10 +551,10 @@ class _Scan:
 
     def _org_en(self, i: int, last: int, head: str) -> str:
         if head in ("وزاره", "وزارة") and last >= i + 1:
-            portfolio = _PORTFOLIOS.get(self.key(i + 1))
+            portfolio = PORTFOLIOS.get(self.key(i + 1))
             nat = nationality(self.key(i + 2)) if last >= i + 2 else ""
             if portfolio and last <= i + 2 and (last == i + 1 or nat):
-                return f"{nat + ' ' if nat else ''}Ministry of {_MINISTRIES.get(portfolio, portfolio)}"
+                return f"{nat + ' ' if nat else ''}Ministry of {MINISTRIES.get(portfolio, portfolio)}"
         return ""
 
     def organisations(self) -> None:
@@ -665,14 +581,6 @@ class _Scan:
                 i = hit[0] + 1
                 continue
             i += 1
-
-
-_MINISTRIES = {"Foreign": "Foreign Affairs", "Sports": "Sport"}
-_VERB_STEMS = _keys(
-    "قال قالت أعلن أعلنت أكد أكدت أضاف أضافت أوضح أوضحت أشار أشارت ذكر ذكرت صرح صرحت اعتبر اعتبرت",
-    "رأى رأت دعا دعت طالب طالبت شدد شددت نفى نفت أفاد أفادت وصف وصفت التقى التقت زار زارت بحث بحثت",
-    "استقبل استقبلت أبلغ أبلغت حذر حذرت كشف كشفت تابع تابعت",
-)
 
 
 def _merge(mentions: list[_Mention]) -> list[ExtractedActor]:
