@@ -105,3 +105,37 @@ def test_the_rules_alone_make_a_whole_analysis_in_the_articles_language() -> Non
     assert "كريم حداد" in [a.name for a in analysis.actors]
     grounded, report = ground(analysis, TEXT)
     assert grounded == analysis and report.dropped_quotes == report.dropped_actors == 0  # all verbatim
+
+
+def test_the_person_spoken_to_or_named_a_sentence_before_is_not_the_speaker() -> None:
+    text = (
+        "انتقد وزير الخارجية سامي علي الخطة أمس. "
+        "وقال المشير خليفة حفتر للأمين العام أنطونيو غوتيريس إن «العملية العسكرية مستمرة حتى النهاية».\n"
+    )
+    quote = "العملية العسكرية مستمرة حتى النهاية"
+    for wrong in ("أنطونيو غوتيريس", "سامي علي"):
+        merged = merge_quotes(ground(_analysis(_quote(quote, wrong)), text)[0], text)
+        [shown] = merged.quotes
+        assert "خليفة حفتر" in shown.speaker and "غوتيريس" not in shown.speaker, wrong
+
+
+def test_a_title_only_clause_keeps_the_models_fuller_name_that_carries_it() -> None:
+    text = "وقال الأمين العام إن «الحل السياسي هو الطريق الوحيد للسلام».\n"
+    quote = "الحل السياسي هو الطريق الوحيد للسلام"
+    merged = merge_quotes(ground(_analysis(_quote(quote, "الأمين العام أنطونيو غوتيريس")), text)[0], text)
+    assert merged.quotes[0].speaker == "الأمين العام أنطونيو غوتيريس"
+    # A source stays a source: the model may not put a name on it.
+    text = "وقال مصدر أمني إن «الهجوم استهدف مواقع عسكرية فقط».\n"
+    merged = merge_quotes(ground(_analysis(_quote("الهجوم استهدف مواقع عسكرية فقط", "أحمد سالم")), text)[0], text)
+    assert merged.quotes[0].speaker.startswith("مصدر")
+
+
+def test_a_quote_said_twice_is_shown_once() -> None:
+    text = (
+        "وقال وزير النقل كريم حداد إن «الخطة ستنجح في النهاية بلا شك».\n"
+        "وردت النائبة سلمى فارس ساخرة: «الخطة ستنجح في النهاية بلا شك».\n"
+    )
+    quote = "الخطة ستنجح في النهاية بلا شك"
+    for model in (_analysis(_quote(quote, "كريم حداد")), _analysis()):
+        merged = merge_quotes(ground(model, text)[0], text)
+        assert [q.text for q in merged.quotes] == [quote]

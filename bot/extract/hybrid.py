@@ -8,11 +8,14 @@ when the model ignores a list it was given — which is what it guards against. 
 
 The rules, for each quote the extractor found (`find_quotes`):
 - The model gave a quote overlapping it → the model's quote stays (its span, translation and
-  English name). Its speaker is replaced by the extractor's only when the extractor read the speaker
-  from this quote's own reporting clause (`named`), the two names are not the same person, and the
-  model's speaker is not named in that clause either (then the text supports the extractor, not the
-  model). An empty model speaker takes the extractor's.
-- The model dropped it → it is added with the extractor's speaker, untranslated (`translation` "").
+  English name). Its speaker is replaced by the extractor's when the extractor read the speaker
+  from this quote's own reporting clause (`named`: the subject of its verb, not an addressee or an
+  earlier sentence) and the two are not the same person — except that a clause naming only a title
+  or a source ("الأمين العام", "مصدر") leaves a model's speaker that carries those words ("الأمين العام
+  أنطونيو غوتيريس"). A speaker the extractor only inherited (a verb with no subject) leaves the
+  model's. An empty model speaker takes the extractor's.
+- The model dropped it → it is added with the extractor's speaker, untranslated (`translation` "");
+  the same words found again (a repeated quote) are shown once, as grounding shows them.
 The model's quotes the extractor did not find stay. Quotes come out in the order of the article.
 """
 
@@ -24,7 +27,7 @@ from functools import lru_cache
 from bot.extract.quotes import ExtractedQuote, find_quotes
 from bot.extract.speakers import word_keys
 from bot.models import Actor, Analysis, Quote
-from bot.text import match_key, split_sentences
+from bot.text import match_key
 
 __all__ = ["merge_quotes", "same_speaker"]
 
@@ -66,15 +69,6 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return shared > 0 and shared * 2 >= min(a[1] - a[0], b[1] - b[0])
 
 
-def _clause_text(text: str, quote: ExtractedQuote) -> str:
-    """The words around a quote that attribute it: its sentence before the opening mark and after the close."""
-    paragraph = text.rfind("\n", 0, quote.start) + 1
-    before = split_sentences(text[paragraph : quote.start])
-    after_end = text.find("\n", quote.end)
-    after = split_sentences(text[quote.end : after_end if after_end >= 0 else len(text)])
-    return " ".join(before[-2:] + after[:1])
-
-
 def _english(name: str, actors: Iterable[Actor], quotes: Iterable[Quote], fallback: Callable[[str], str]) -> str:
     """The English form of a speaker's name: as the model gave it for the same person, else `fallback`."""
     for actor in actors:
@@ -104,31 +98,45 @@ def merge_quotes(analysis: Analysis, text: str, transliterate: Callable[[str], s
         taken.add(span[0])
         placed.append((span[0], quote))
     model_spans = [(start, start + len(q.text)) for start, q in placed]  # a sentinel start never overlaps
+    shown = {_key(q.text) for q in analysis.quotes}
+    attributed: set[int] = set()
     merged: list[tuple[int, Quote]] = []
     for found in extracted:
         hits = [i for i, span in enumerate(model_spans) if _overlaps(span, (found.start, found.end))]
         if not hits:
+            if _key(found.text) in shown:
+                continue  # the same words again (said twice, or repeated): shown once, as grounding does
+            shown.add(_key(found.text))
             speaker_en = _english(found.speaker, analysis.actors, analysis.quotes, transliterate)
             quote = Quote(speaker=found.speaker, speaker_en=speaker_en, text=found.text, translation="")
             merged.append((found.start, quote))
             continue
         for i in hits:
-            start, quote = placed[i]
-            placed[i] = (start, _attributed(quote, found, text, analysis, transliterate))
+            if i not in attributed:  # a model quote spanning two marked quotes: the first one's clause
+                attributed.add(i)
+                start, quote = placed[i]
+                placed[i] = (start, _attributed(quote, found, analysis, transliterate))
     merged += placed
     merged.sort(key=lambda item: item[0])
     return analysis.model_copy(update={"quotes": [quote for _, quote in merged]})
 
 
-def _attributed(
-    quote: Quote, found: ExtractedQuote, text: str, analysis: Analysis, transliterate: Callable[[str], str]
-) -> Quote:
-    """The model's quote with the speaker the text supports."""
-    if not found.speaker or same_speaker(quote.speaker, found.speaker):
+def _attributed(quote: Quote, found: ExtractedQuote, analysis: Analysis, transliterate: Callable[[str], str]) -> Quote:
+    """The model's quote with the speaker the text supports (see the module docstring)."""
+    model = quote.speaker.strip()
+    if not found.speaker or same_speaker(model, found.speaker):
         return quote
-    if quote.speaker.strip() and not found.named:
+    if model and not found.named:
         return quote  # the extractor only guessed (the last speaker): the model read the text
-    if quote.speaker.strip() and _name_words(quote.speaker) & _name_words(_clause_text(text, found)):
-        return quote  # the reporting clause names the model's speaker too
+    if model and not _name_words(found.speaker):
+        # The clause names a title or a source only ("الأمين العام", "مصدر"): a model's speaker that
+        # carries those very words names the same one more fully; any other is not what the text says.
+        written = set(_key(found.speaker).split())
+        if written and written <= set(_key(model).split()):
+            return quote
     speaker_en = _english(found.speaker, analysis.actors, analysis.quotes, transliterate)
     return quote.model_copy(update={"speaker": found.speaker, "speaker_en": speaker_en})
+
+
+def _key(text: str) -> str:
+    return match_key(text)[0]
