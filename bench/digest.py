@@ -124,7 +124,7 @@ def pure(items: list[Item], runs: int) -> None:
 
 async def stored(services: Services, items: list[Item], runs: int) -> None:
     """services.digests.stories(chat) with the items stored in Redis as one chat's articles."""
-    namespace, store = services.analyser.cache_namespace, services.store
+    namespace, store = services.pipeline.namespace, services.store
     for item in items:
         sha = hashlib.sha256(item.article.text.encode()).hexdigest()
         cached = CachedAnalysis(

@@ -126,7 +126,7 @@ async def overhead(services: Services, stand: Stand, quick: bool) -> None:
 async def memory(services: Services, redis_url: str) -> None:
     """MEMORY USAGE of the two keys one cached brief leaves in Redis."""
     brief = await services.pipeline.analyse(WATER)
-    namespace = services.analyser.cache_namespace
+    namespace = services.pipeline.namespace
     client = redis.Redis.from_url(redis_url)
     try:
         analysis = client.memory_usage(keys.analysis(namespace, brief.article.id), samples=0) or 0

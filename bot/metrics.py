@@ -33,7 +33,7 @@ MODEL_SECONDS = Histogram(
 )
 BRIEF_SECONDS = Histogram(
     "naba_brief_seconds",
-    "Time from receiving an article to its brief, by source of the analysis (cache|model)",
+    "Time from receiving an article to its brief, by source of the analysis (cache|model|rules)",
     ["source"],
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 20, 40, 80),
     registry=REGISTRY,

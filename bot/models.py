@@ -210,6 +210,7 @@ class CachedAnalysis(BaseModel):
     text_sha: str
     usage: Usage
     analyser: AnalyserKind = "llm"  # entries cached before issue 10 were the model's alone
+    rules_version: str = ""  # the extractor's version that made or merged `grounded` (hybrid, rules)
 
 
 class Turn(BaseModel):

@@ -139,3 +139,29 @@ def test_a_quote_said_twice_is_shown_once() -> None:
     for model in (_analysis(_quote(quote, "كريم حداد")), _analysis()):
         merged = merge_quotes(ground(model, text)[0], text)
         assert [q.text for q in merged.quotes] == [quote]
+
+
+def test_an_entry_made_by_other_rules_is_remade_from_its_article_not_served_or_lost() -> None:
+    import hashlib
+
+    from bot.models import CachedAnalysis, Grounding, Usage
+    from bot.pipeline.analyse import current
+    from bot.pipeline.rules import RulesAnalyser, rules_version
+
+    sha = hashlib.sha256(TEXT.encode()).hexdigest()
+    stale = _analysis(_quote(Q1, "شخص آخر"))  # what older rules (or an older merge) made
+    for kind in ("rules", "hybrid"):
+        cached = CachedAnalysis(
+            raw=_analysis(_quote(Q1, "كريم حداد")) if kind == "hybrid" else stale,
+            grounded=stale,
+            grounding=Grounding(),
+            text_sha=sha,
+            usage=Usage(),
+            analyser=kind,
+            rules_version="older",
+        )
+        now = current(cached, TEXT, RulesAnalyser())
+        assert now.rules_version == rules_version()
+        assert [q.text for q in now.grounded.quotes] == [Q1, Q2, Q3], kind
+        assert now.grounded.quotes[0].speaker == "كريم حداد", kind
+        assert current(now, TEXT, RulesAnalyser()) is now  # up to date: served as stored

@@ -153,4 +153,5 @@ async def test_a_digest_keeps_a_story_whose_model_analysis_expired(
         await asyncio.sleep(0.1)
         [digest] = digests(telegram, USER)
     assert "الأردن يستضيف قمة إقليمية للمياه" in digest  # the rules' headline: the story is not lost
+    assert "⚙️ دون نموذج لغوي" in digest  # and it says so
     assert fake_openai.calls == 1  # no model call on the subscriber's behalf

@@ -77,7 +77,9 @@ class ChannelPosts:
 
     async def analyse_post(self, article: Article) -> None:
         """Analyse a channel's post for the digests (kept as long as they need it), at the bot's cost."""
-        await self.pipeline.brief(article, spender=self.payer(), ttl=CHANNEL_WINDOW)
+        # No stand-in: a post the model could not analyse yet is tried again by a later digest run,
+        # where a rule-based analysis would stay for the post's two days.
+        await self.pipeline.brief(article, spender=self.payer(), ttl=CHANNEL_WINDOW, stand_in=False)
 
     async def close(self) -> None:
         """Cancel the background analyses still running (their posts are analysed at a later call)."""

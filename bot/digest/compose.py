@@ -21,6 +21,7 @@ class Item:
     article: Article
     analysis: Analysis
     received_at: float
+    offline: bool = False  # the rule-based analyser made `analysis` (no language model)
 
 
 @dataclass

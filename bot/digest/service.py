@@ -224,11 +224,13 @@ class Digests:
                 continue
             article = article.model_copy(update={"source": source})
             if cached is not None:
-                items.append(Item(article, cached.grounded, received))
+                items.append(Item(article, cached.grounded, received, offline=cached.analyser == "rules"))
             elif analyse_missing:  # a channel post not analysed yet: once, in the background
                 self.posts.analyse_later(article)
-            else:  # a chat's article whose analysis expired: no model call on a subscriber's behalf, the rules
-                items.append(Item(article, await asyncio.to_thread(self.pipeline.rules_now, article), received))
+            elif self.pipeline.mode != "llm":
+                # A chat's article whose analysis expired: no model call on a subscriber's behalf; the rules stand in.
+                analysis = await asyncio.to_thread(self.pipeline.rules_now, article)
+                items.append(Item(article, analysis, received, offline=True))
         return items
 
     async def run_due(

@@ -80,6 +80,19 @@ def finish(kind: AnalyserKind, raw: Analysis, text: str) -> tuple[Analysis, Grou
     return grounded, report
 
 
+def current(cached: CachedAnalysis, text: str, rules: RulesAnalyser) -> CachedAnalysis:
+    """A cached analysis as the rules of this version show it: one made or merged by other rules is
+    made again from the article (pure, milliseconds), so a deploy that changes a rule neither serves
+    the old rules' output nor loses a brief (its buttons, questions and digests keep working)."""
+    if cached.analyser == "llm" or cached.rules_version == rules_version():
+        return cached
+    raw = rules.analyse_now(text) if cached.analyser == "rules" else cached.raw
+    grounded, report = finish(cached.analyser, raw, text)
+    return cached.model_copy(
+        update={"raw": raw, "grounded": grounded, "grounding": report, "rules_version": rules_version()}
+    )
+
+
 class ArticlePipeline:
     """Turns article text into a grounded Brief, asking the model at most once per distinct article.
 
@@ -109,8 +122,8 @@ class ArticlePipeline:
         """The cache namespace of an analyser kind: prompt version and model, and the rules' version."""
         if kind == "rules":
             return self.rules.cache_namespace
-        if kind == "hybrid":
-            return f"{self.analyser.cache_namespace}:hybrid-{rules_version()}"
+        if kind == "hybrid":  # the model's answer, stored merged; a rule change re-merges on reading
+            return f"{self.analyser.cache_namespace}:hybrid"
         return self.analyser.cache_namespace
 
     @property
@@ -160,8 +173,13 @@ class ArticlePipeline:
             return await self._from_cache(article, cached, namespace, ttl=ttl, started=started)
         metrics.CACHE.labels(result="miss").inc()
         metrics.record(metrics.Event.CACHE_MISS)
+        if self.mode == "rules":  # milliseconds and free: no lock, no single flight
+            cached = await self._analyse_now("rules", article, _sha(article.text), FREE)
+            await self.store.put_analysis(namespace, article.id, cached, ttl=ttl)
+            await self.store.put_article(article, ttl=ttl)
+            return self._brief(article, cached, Usage(), started, from_cache=False)
         try:
-            if self.mode != "rules" and await self.store.failed_recently(namespace, article.id):
+            if await self.store.failed_recently(namespace, article.id):
                 raise FailedRecently("the analysis of this article failed a few minutes ago")
             cached, spent = await self._single_flight(namespace, article, _sha(article.text), spender, ttl)
         except STAND_IN_FOR as exc:
@@ -169,8 +187,8 @@ class ArticlePipeline:
                 raise
             return await self._stand_in(article, exc, ttl=ttl, started=started)
         await self.store.put_article(article, ttl=ttl)
-        # Made just now by the rules, or shared from another request's model call (nothing spent here).
-        return self._brief(article, cached, spent, started, from_cache=spent.calls == 0 and cached.analyser != "rules")
+        # spent.calls == 0: another request's (or replica's) model call made it; this one shares it.
+        return self._brief(article, cached, spent, started, from_cache=spent.calls == 0)
 
     async def _stand_in(self, article: Article, exc: NabaError, *, ttl: int | None, started: float) -> Brief:
         """The rule-based brief, labelled with why the model's is missing (cached in the rules' namespace)."""
@@ -184,6 +202,8 @@ class ArticlePipeline:
         if cached is None:
             cached = await self._analyse_now("rules", article, _sha(article.text), FREE)
             await self.store.put_analysis(namespace, article.id, cached, ttl=ttl)
+        elif ttl is None:
+            await self.store.keep_analysis(namespace, article.id)  # made for a channel post: now a reader's
         await self.store.put_article(article, ttl=ttl)
         params = {k: v if isinstance(v, int) else str(v) for k, v in exc.params.items()}
         brief = self._brief(article, cached, Usage(), started, from_cache=False)
@@ -202,6 +222,7 @@ class ArticlePipeline:
     def _brief(
         self, article: Article, cached: CachedAnalysis, spent: Usage, started: float, *, from_cache: bool
     ) -> Brief:
+        cached = current(cached, article.text, self.rules)
         grounded, report = cached.grounded, cached.grounding
         if cached.text_sha != _sha(article.text):
             # Same article in another form (whitespace, signature...): quotes must be spans of *this* text.
@@ -233,7 +254,7 @@ class ArticlePipeline:
         for namespace in self._namespaces():
             cached = await self.store.get_analysis(namespace, article_id)
             if cached is not None:
-                return article, cached
+                return article, current(cached, article.text, self.rules)
         return None
 
     async def get_many(self, ids: list[str]) -> list[tuple[Article | None, CachedAnalysis | None]]:
@@ -246,7 +267,10 @@ class ArticlePipeline:
             more = await self.store.get_many(namespace, [ids[i] for i in missing])
             for i, (_, cached) in zip(missing, more, strict=True):
                 found[i] = (found[i][0], cached)
-        return found
+        return [
+            (article, current(cached, article.text, self.rules) if article and cached else cached)
+            for article, cached in found
+        ]
 
     def rules_now(self, article: Article) -> Analysis:
         """The rule-based analysis of an article, made now (pure, milliseconds; nothing is stored)."""
@@ -319,6 +343,7 @@ class ArticlePipeline:
             text_sha=text_sha,
             usage=result.usage,
             analyser=kind,
+            rules_version=rules_version() if kind != "llm" else "",
         )
 
 

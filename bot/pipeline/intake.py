@@ -376,7 +376,8 @@ class Intake:
     async def remember(self, chat_id: int, post_ids: list[int], brief_ids: list[int], brief: Brief) -> None:
         """Link the post and the bot's messages to the article (for replies, the buttons, digests); count the brief."""
         metrics.BRIEFS.inc()
-        metrics.BRIEF_SECONDS.labels(source="cache" if brief.from_cache else "model").observe(brief.seconds)
+        source = "cache" if brief.from_cache else "rules" if brief.offline else "model"
+        metrics.BRIEF_SECONDS.labels(source=source).observe(brief.seconds)
         metrics.record(metrics.Event.BRIEF)
         await self.store.link_messages(chat_id, [*post_ids, *brief_ids], brief.article.id)
         await self.store.link_brief(chat_id, brief_ids)

@@ -51,7 +51,10 @@ def story_block(number: int, story: Story, lang: Lang) -> Block:
         if speaker:
             line.append(Span(f" — {speaker}"))
         lines.append(line)
-    lines.append([italic("📡 " + sources_label(story.sources, lang))])
+    source = "📡 " + sources_label(story.sources, lang)
+    if story.lead.offline:
+        source += " · " + t(lang, "digest_offline")
+    lines.append([italic(source)])
     return Block(lines)
 
 
