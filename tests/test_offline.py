@@ -29,6 +29,12 @@ from tests.test_digest import advance, digests, run_job, soon
 USER = 1001
 
 
+def _every_quote_in_a_labelled_brief(text: str) -> None:
+    assert "Made without a language model" in text
+    for quote in WATER_QUOTES:
+        assert f"«{quote}»" in text
+
+
 def _buttons(message) -> list[str]:  # type: ignore[no-untyped-def]
     return [b["text"] for row in message.reply_markup["inline_keyboard"] for b in row]
 
@@ -103,10 +109,8 @@ async def test_when_the_model_is_down_the_rules_stand_in_and_say_why(
     async with run_bot(bot_settings(analyzer="hybrid", openai_max_retries=0), telegram) as running:
         telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
         [brief] = await replies(telegram, USER)
-        assert "Made without a language model" in brief.text
+        _every_quote_in_a_labelled_brief(brief.text)
         assert "could not analyse this article just now" in brief.text
-        for quote in WATER_QUOTES:
-            assert f"«{quote}»" in brief.text
         # Back up: a new forward of the same article gets the model's brief (the rules' was a stand-in).
         fake_openai.set_responder(StandInModel())
         running.services.pipeline.failed_seconds = 0
@@ -131,9 +135,7 @@ async def test_a_spent_budget_gets_the_rule_based_brief_with_the_reset_time(
         telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
         [brief] = await replies(telegram, USER)
     assert "Your daily analysis budget is spent (it resets in" in brief.text
-    assert "Made without a language model" in brief.text
-    for quote in WATER_QUOTES:
-        assert f"«{quote}»" in brief.text
+    _every_quote_in_a_labelled_brief(brief.text)
     assert fake_openai.calls == 0  # refused before any call
 
 
