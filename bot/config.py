@@ -144,6 +144,7 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=2_000_000, ge=10_000)
     fetch_timeout: float = Field(default=15.0, gt=0)
     digest_max_stories: int = Field(default=10, ge=1, le=50)
+    memory_days: float = Field(default=7, gt=0, le=90)  # how long /who remembers who said what
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_listen: str = "0.0.0.0"  # noqa: S104 - Prometheus scrapes from another machine
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -283,6 +284,11 @@ class Settings(BaseSettings):
         replica agrees and nobody without the token can tell whose counter is whose."""
         token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
         return hashlib.sha256(b"naba-pseudonym:" + token.encode()).digest()
+
+    @property
+    def memory_seconds(self) -> int:
+        """MEMORY_DAYS in seconds."""
+        return int(self.memory_days * 86400)
 
     @property
     def zone(self) -> ZoneInfo:

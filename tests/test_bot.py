@@ -49,7 +49,7 @@ async def test_forwarded_post_gets_a_brief_with_exact_quotes(bot: RunningBot, te
     assert brief.link_preview_disabled
     assert brief.edited  # the "reading…" placeholder became the brief
     buttons = [b["text"] for row in brief.reply_markup["inline_keyboard"] for b in row]
-    assert buttons == ["English", "❓ اسأل عن الخبر"]
+    assert buttons == ["English", "❓ اسأل عن الخبر", "🗣 من قال ماذا"]
     assert telegram.throttled == 0 and not telegram.rejected
 
 

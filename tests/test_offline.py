@@ -63,7 +63,7 @@ async def test_the_bot_with_only_a_telegram_token_answers_with_the_rule_based_br
         for quote in WATER_QUOTES:
             assert f"«{quote}»" in brief.text
         assert "سامر الخطيب" in brief.text
-        assert _buttons(brief) == ["English"]  # no "ask": nothing could answer
+        assert _buttons(brief) == ["English", "🗣 من قال ماذا"]  # no "ask": nothing could answer
         # A question gets a clear reply, not silence or an error.
         telegram.send_text(USER, "ماذا قال الوزير عن الخطة؟", reply_to_message_id=brief.message_id)
         messages = await replies(telegram, USER, 2, timeout=30)
@@ -98,7 +98,7 @@ async def test_a_quote_the_model_drops_is_still_in_the_brief(
     for quote in WATER_QUOTES:
         assert f"«{quote}»" in brief.text
     assert "دون نموذج لغوي" not in brief.text  # the model made this brief
-    assert _buttons(brief) == ["English", "❓ اسأل عن الخبر"]
+    assert _buttons(brief) == ["English", "❓ اسأل عن الخبر", "🗣 من قال ماذا"]
     assert fake_openai.calls == 1
 
 

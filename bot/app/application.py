@@ -28,8 +28,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "lang", "brief", "subscribe", "unsubscribe", "digest", "forget")
-GROUP_COMMANDS = ("brief", "lang", "subscribe", "unsubscribe", "digest", "help")
+COMMANDS = ("start", "help", "lang", "brief", "who", "subscribe", "unsubscribe", "digest", "forget")
+GROUP_COMMANDS = ("brief", "who", "lang", "subscribe", "unsubscribe", "digest", "help")
 # Updates are handled concurrently so one slow model call never holds up other chats.
 CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 5

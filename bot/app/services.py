@@ -20,6 +20,7 @@ from bot.store import Store
 if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.digest.service import Digests
+    from bot.memory.service import Memory
     from bot.pipeline.fetch import Fetcher
     from bot.pipeline.intake import Intake
     from bot.pipeline.qa import QuestionAnswering
@@ -60,6 +61,7 @@ class Services(Core):
     digests: Digests
     clock: Clock
     policy: Policy
+    memory: Memory
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
@@ -67,6 +69,7 @@ class Services(Core):
         from bot.clock import Clock
         from bot.digest.service import Digests
         from bot.llm.answer import Answerer
+        from bot.memory.service import Memory
         from bot.pipeline.fetch import Fetcher
         from bot.pipeline.intake import Intake
         from bot.pipeline.qa import QuestionAnswering
@@ -77,14 +80,16 @@ class Services(Core):
         fetcher = Fetcher(settings)
         clock = Clock()
         policy = Policy(settings, store, clock)
+        memory = Memory(store)
         return cls(
             **{f.name: getattr(core, f.name) for f in fields(Core)},
             fetcher=fetcher,
-            intake=Intake(store, pipeline, fetcher, clock),
+            intake=Intake(store, pipeline, fetcher, clock, memory=memory),
             qa=QuestionAnswering(store, Answerer(chat, settings), pipeline),
-            digests=Digests(settings, store, pipeline, clock, payer=lambda: policy.payer(None)),
+            digests=Digests(settings, store, pipeline, clock, payer=lambda: policy.payer(None), memory=memory),
             clock=clock,
             policy=policy,
+            memory=memory,
         )
 
     def warm_up(self) -> None:

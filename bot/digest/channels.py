@@ -10,6 +10,7 @@ from collections.abc import Callable
 from bot.clock import Clock
 from bot.errors import FailedRecently, NabaError
 from bot.llm.spend import Spender
+from bot.memory.service import Memory
 from bot.models import Article, Source
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
@@ -23,8 +24,16 @@ MAX_BACKGROUND = 32  # channel posts analysed in the background at once (the res
 class ChannelPosts:
     """An approved channel's posts: stored, replaced when edited, analysed once."""
 
-    def __init__(self, store: Store, pipeline: ArticlePipeline, clock: Clock, payer: Callable[[], Spender]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        pipeline: ArticlePipeline,
+        clock: Clock,
+        payer: Callable[[], Spender],
+        memory: Memory | None = None,
+    ) -> None:
         self.store = store
+        self.memory = memory  # who said what: a post's verified quotes go into the channels' memory
         self.pipeline = pipeline
         self.clock = clock
         self.payer = payer  # who pays for analysing a post (the bot: the day's total cap)
@@ -79,7 +88,9 @@ class ChannelPosts:
         """Analyse a channel's post for the digests (kept as long as they need it), at the bot's cost."""
         # No stand-in: a post the model could not analyse yet is tried again by a later digest run,
         # where a rule-based analysis would stay for the post's two days.
-        await self.pipeline.brief(article, spender=self.payer(), ttl=CHANNEL_WINDOW, stand_in=False)
+        brief = await self.pipeline.brief(article, spender=self.payer(), ttl=CHANNEL_WINDOW, stand_in=False)
+        if self.memory is not None:
+            await self.memory.record(None, brief.article, brief.analysis, at=self.clock.time())
 
     async def close(self) -> None:
         """Cancel the background analyses still running (their posts are analysed at a later call)."""

@@ -18,6 +18,7 @@ from bot.digest.compose import Item, Story, StoryIndex, rank
 from bot.digest.schedule import local_day, next_due, parse_subscribe_args
 from bot.errors import ChatMoved, ChatUnreachable, DeliveryFailed
 from bot.llm.spend import Spender
+from bot.memory.service import Memory
 from bot.models import Lang, Subscription
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
@@ -71,6 +72,7 @@ class Digests:
         pipeline: ArticlePipeline,
         clock: Clock,
         payer: Callable[[], Spender],
+        memory: Memory | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -85,7 +87,7 @@ class Digests:
         self._shingles: dict[str, set[int]] = {}  # each article's shingles are computed once
         self._composed: dict[int, tuple[Any, float, list[Story]]] = {}
         self._composing: dict[int, tuple[Any, asyncio.Future[list[Story]]]] = {}
-        self.posts = ChannelPosts(store, pipeline, clock, payer)
+        self.posts = ChannelPosts(store, pipeline, clock, payer, memory)
 
     async def subscribe(
         self, chat_id: int, args: list[str], lang: Lang, *, group: bool, now: datetime | None = None

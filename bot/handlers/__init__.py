@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import articles, callbacks, commands, digest, io, observe
+from bot.handlers import articles, callbacks, commands, digest, io, memory, observe
 
 
 def register(application: Application) -> None:
@@ -36,12 +36,15 @@ def register(application: Application) -> None:
         ("unsubscribe", digest.on_unsubscribe),
         ("digest", digest.on_digest),
         ("stats", commands.on_stats),
+        ("who", memory.on_who),
     ):
         application.add_handler(CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE))
     application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, digest.on_channel_post))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, digest.on_migrated))
     application.add_handler(CallbackQueryHandler(callbacks.on_language_button, pattern=rf"^{io.CALLBACK_LANG}:"))
     application.add_handler(CallbackQueryHandler(callbacks.on_ask_button, pattern=rf"^{io.CALLBACK_ASK}$"))
+    application.add_handler(CallbackQueryHandler(memory.on_who_button, pattern=rf"^{memory.CALLBACK_WHO}:"))
+    application.add_handler(CallbackQueryHandler(memory.on_said_button, pattern=rf"^{io.CALLBACK_SAID}$"))
     application.add_handler(CallbackQueryHandler(callbacks.on_other_button))
     private = filters.ChatType.PRIVATE & ~filters.COMMAND & filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(private & (filters.TEXT | filters.CAPTION), articles.on_post))

@@ -64,8 +64,13 @@ async def brief(
         text, source, link=link, spender=services.policy.payer(io.payer_of(reply.message)), on_work=reply.working
     )
     lang = reply.lang
-    rendered = render_brief(result.analysis, result.article, lang, analyser=result.analyser, standin=result.standin)
-    sent = await reply.show(rendered, keyboard=io.brief_keyboard(lang, ask=services.settings.model_configured))
+    chat_id = reply.message.chat_id
+    also_in = await services.memory.also_in(chat_id, result.analysis, result.article.id)
+    rendered = render_brief(
+        result.analysis, result.article, lang, analyser=result.analyser, standin=result.standin, also_in=also_in
+    )
+    keyboard = io.brief_keyboard(lang, ask=services.settings.model_configured, who=io.quotes_someone(result.analysis))
+    sent = await reply.show(rendered, keyboard=keyboard)
     await services.intake.remember(reply.message.chat_id, post_ids, [m.message_id for m in sent], result)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telegram import CallbackQuery, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
@@ -21,14 +21,6 @@ from bot.render.brief import render_brief
 from bot.render.catalogue import t
 
 log = logging.getLogger(__name__)
-
-
-async def _answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer a callback query; one that is too old to answer is let go."""
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest as exc:  # "query is too old and response timeout expired or query id is invalid"
-        log.info("callback query %s not answered: %s", query.id, exc)
 
 
 async def on_language_button(update: Update, context: Context) -> None:
@@ -43,15 +35,17 @@ async def on_language_button(update: Update, context: Context) -> None:
         await services.intake.for_message(message.chat.id, message.message_id) if isinstance(message, Message) else None
     )
     if found is None or not isinstance(message, Message):
-        await _answer(query, t(await io.language(update, context), "thread_too_old"))
+        await io.answer_query(query, t(await io.language(update, context), "thread_too_old"))
         return
-    await _answer(query)
+    await io.answer_query(query)
     article, cached = found
-    rendered = render_brief(cached.grounded, article, new_lang, analyser=cached.analyser)
     chat_id = message.chat_id
+    also_in = await services.memory.also_in(chat_id, cached.grounded, article.id)
+    rendered = render_brief(cached.grounded, article, new_lang, analyser=cached.analyser, also_in=also_in)
     old_ids = await services.intake.brief_message_ids(chat_id, message.message_id)
     keep = old_ids[: len(rendered)]
-    markup = io.brief_keyboard(new_lang, ask=services.settings.model_configured)
+    who = io.quotes_someone(cached.grounded)
+    markup = io.brief_keyboard(new_lang, ask=services.settings.model_configured, who=who)
     try:
         for i, (message_id, part) in enumerate(zip(keep, rendered, strict=False)):
             await io.edit_by_id(context, chat_id, message_id, part, markup if i == len(rendered) - 1 else None)
@@ -78,13 +72,13 @@ async def on_ask_button(update: Update, context: Context) -> None:
         await services.intake.article_of(message.chat.id, message.message_id) if isinstance(message, Message) else None
     )
     if article_id is None or not isinstance(message, Message):
-        await _answer(query, t(lang, "thread_too_old"))
+        await io.answer_query(query, t(lang, "thread_too_old"))
         return
     if message.chat.type != ChatType.PRIVATE:
         # A forced reply in a group would open for everyone: tell only the one who pressed.
-        await _answer(query, t(lang, "ask_prompt"), alert=True)
+        await io.answer_query(query, t(lang, "ask_prompt"), alert=True)
         return
-    await _answer(query)
+    await io.answer_query(query)
     prompt = await io.ask_prompt(context, message.chat_id, message.message_id, lang)
     await services.intake.link(message.chat_id, [prompt.message_id], article_id)
 
@@ -92,4 +86,4 @@ async def on_ask_button(update: Update, context: Context) -> None:
 async def on_other_button(update: Update, context: Context) -> None:
     """A button this version does not know (an old or tampered one): answered, nothing else."""
     if update.callback_query is not None:
-        await _answer(update.callback_query)
+        await io.answer_query(update.callback_query)

@@ -83,7 +83,12 @@ async def on_channel_post(update: Update, context: Context) -> None:
     services = context.bot_data.services
     if not await services.policy.channel_approved(post.chat_id):
         return
-    source = Source(kind="channel", name=post.chat.title or post.chat.username, chat_id=post.chat_id)
+    source = Source(
+        kind="channel",
+        name=post.chat.title or post.chat.username,
+        chat_id=post.chat_id,
+        url=io.post_link(post.chat, post.message_id),
+    )
     edited = update.edited_channel_post is not None
     await services.digests.posts.take_post(
         post.chat_id, post.message_id, post.text or post.caption or "", source, edited=edited

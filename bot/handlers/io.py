@@ -8,6 +8,8 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from telegram import (
+    CallbackQuery,
+    Chat,
     ChatMember,
     ForceReply,
     InlineKeyboardButton,
@@ -27,7 +29,7 @@ from telegram.error import BadRequest, TelegramError
 from bot import metrics
 from bot.errors import NabaError, Refused
 from bot.handlers.context import Context
-from bot.models import Lang, Source
+from bot.models import Analysis, Lang, Source
 from bot.pipeline.intake import Part
 from bot.render import html as rich
 from bot.render.catalogue import other, t
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 CALLBACK_LANG = "lang"
 CALLBACK_ASK = "ask"
+CALLBACK_SAID = "said"  # the brief's "who said what" (bot.handlers.memory)
 USER_TOLD = "naba: the user was told about this error"
 
 
@@ -87,7 +90,11 @@ def source_of(message: Message) -> Source:
     """Where a forwarded post came from (channel, group, person), or a paste."""
     origin = message.forward_origin
     if isinstance(origin, MessageOriginChannel):
-        return Source(kind="channel", name=origin.chat.title or origin.chat.username)
+        return Source(
+            kind="channel",
+            name=origin.chat.title or origin.chat.username,
+            url=post_link(origin.chat, origin.message_id),
+        )
     if isinstance(origin, MessageOriginChat):
         return Source(kind="chat", name=origin.sender_chat.title or origin.sender_chat.username)
     if isinstance(origin, MessageOriginUser):
@@ -95,6 +102,11 @@ def source_of(message: Message) -> Source:
     if isinstance(origin, MessageOriginHiddenUser):
         return Source(kind="hidden_user", name=origin.sender_user_name)
     return Source(kind="paste")
+
+
+def post_link(chat: Chat, message_id: int) -> str | None:
+    """The public link of a channel's post (https://t.me/<username>/<id>), when the channel has a username."""
+    return f"https://t.me/{chat.username}/{message_id}" if chat.username else None
 
 
 def origin_key(message: Message) -> str:
@@ -124,8 +136,22 @@ def part_of(message: Message) -> Part:
     )
 
 
-def brief_keyboard(lang: Lang, *, ask: bool = True) -> InlineKeyboardMarkup:
-    """Under a brief: switch language and (`ask`: when a model can answer) ask a question.
+def quotes_someone(analysis: Analysis) -> bool:
+    """True when a brief quotes a named speaker (its "who said what" button has something to look up)."""
+    return any(q.speaker.strip() for q in analysis.quotes)
+
+
+async def answer_query(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a callback query; one that is too old to answer is let go."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:  # "query is too old and response timeout expired or query id is invalid"
+        log.info("callback query %s not answered: %s", query.id, exc)
+
+
+def brief_keyboard(lang: Lang, *, ask: bool = True, who: bool = False) -> InlineKeyboardMarkup:
+    """Under a brief: switch language, (`ask`: when a model can answer) ask a question, and (`who`:
+    when it quotes someone) what its speakers said elsewhere.
 
     The buttons carry no ids: what a button refers to (the brief's messages, its article) is kept
     in Redis under the message that carries it, so a tampered client cannot point it elsewhere.
@@ -133,7 +159,10 @@ def brief_keyboard(lang: Lang, *, ask: bool = True) -> InlineKeyboardMarkup:
     row = [InlineKeyboardButton(t(lang, "button_lang"), callback_data=f"{CALLBACK_LANG}:{other(lang)}")]
     if ask:
         row.append(InlineKeyboardButton(t(lang, "button_ask"), callback_data=CALLBACK_ASK))
-    return InlineKeyboardMarkup([row])
+    rows = [row]
+    if who:
+        rows.append([InlineKeyboardButton(t(lang, "button_who"), callback_data=CALLBACK_SAID)])
+    return InlineKeyboardMarkup(rows)
 
 
 async def send(

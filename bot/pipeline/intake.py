@@ -13,6 +13,7 @@ from bot import metrics
 from bot.clock import Clock
 from bot.errors import FetchError
 from bot.llm.spend import Spender
+from bot.memory.service import Memory
 from bot.models import Article, Brief, CachedAnalysis, Source
 from bot.pipeline.analyse import ArticlePipeline
 from bot.pipeline.fetch import Fetcher, find_url
@@ -153,8 +154,10 @@ class Intake:
         clock: Clock,
         *,
         join_window: float = JOIN_WINDOW,
+        memory: Memory | None = None,
     ) -> None:
         self.clock = clock
+        self.memory = memory  # who said what (/who): each brief's verified quotes are recorded
         self.store = store
         self.pipeline = pipeline
         self.fetcher = fetcher
@@ -382,6 +385,8 @@ class Intake:
         await self.store.link_messages(chat_id, [*post_ids, *brief_ids], brief.article.id)
         await self.store.link_brief(chat_id, brief_ids)
         await self.store.add_chat_article(chat_id, brief.article.id, brief.article.source, self.clock.time())
+        if self.memory is not None:
+            await self.memory.record(chat_id, brief.article, brief.analysis, at=self.clock.time())
 
     async def for_message(self, chat_id: int, message_id: int) -> tuple[Article, CachedAnalysis] | None:
         """The article and analysis a message is about (from the cache: no model call)."""

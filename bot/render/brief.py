@@ -51,8 +51,11 @@ def brief_blocks(
     *,
     analyser: AnalyserKind = "llm",
     standin: StandIn | None = None,
+    also_in: dict[str, int] | None = None,
 ) -> list[Block]:
-    """The sections of a brief: headline, summary, actors, quotes (labelled when no model made it)."""
+    """The sections of a brief: headline, summary, actors, quotes (labelled when no model made it).
+
+    `also_in`: an actor's name -> in how many other recent articles the chat saw them (a marker)."""
     head: list[Line] = [[Span("📰 "), bold(clean(analysis.headline.get(lang)))], source_line(article, lang)]
     if analyser == "rules":
         head += offline_lines(analysis, lang, standin)
@@ -65,7 +68,11 @@ def brief_blocks(
         for actor in analysis.actors:
             name = clean(actor.name_en or actor.name) if lang == "en" else clean(actor.name)
             role = clean(actor.role.get(lang))
-            lines.append([Span("• "), bold(name), Span(f" — {role}" if role else "")])
+            line: Line = [Span("• "), bold(name), Span(f" — {role}" if role else "")]
+            seen = (also_in or {}).get(actor.name, 0)
+            if seen:
+                line.append(italic(f" · {t(lang, 'also_in', count=seen)}"))
+            lines.append(line)
         blocks.append(Block(lines))
     if analysis.quotes:
         blocks.append(Block([[bold(t(lang, "section_quotes"))]]))
@@ -99,6 +106,8 @@ def render_brief(
     *,
     analyser: AnalyserKind = "llm",
     standin: StandIn | None = None,
+    also_in: dict[str, int] | None = None,
 ) -> list[Message]:
     """The brief as one or more Telegram HTML messages (≤ 4096 characters each)."""
-    return render(brief_blocks(analysis, article, lang, analyser=analyser, standin=standin), rtl=lang == "ar")
+    blocks = brief_blocks(analysis, article, lang, analyser=analyser, standin=standin, also_in=also_in)
+    return render(blocks, rtl=lang == "ar")

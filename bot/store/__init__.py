@@ -17,6 +17,7 @@ from bot.store.client import Redis
 from bot.store.digests import DigestData
 from bot.store.embedded import EmbeddedValkey
 from bot.store.endpoints import EndpointData
+from bot.store.memory import MemoryData
 from bot.store.owners import LegacyIndex, expire_at_least
 from bot.store.parts import PartsData
 from bot.store.usage import UsageData
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 PARSE_OFF_LOOP = 100  # stored values read at once above which they are parsed in a worker thread
 
 
-class Store(ChatData, DigestData, PartsData, UsageData, AccessData, LegacyIndex, EndpointData):
+class Store(ChatData, DigestData, PartsData, UsageData, AccessData, LegacyIndex, EndpointData, MemoryData):
     """Typed access to the bot's Redis data; every key has the `naba:` prefix and (but subscriptions) a TTL."""
 
     def __init__(self, redis: Redis, *, ttl: int, embedded: EmbeddedValkey | None = None) -> None:
@@ -42,6 +43,7 @@ class Store(ChatData, DigestData, PartsData, UsageData, AccessData, LegacyIndex,
             embedded = EmbeddedValkey(settings.data_dir / "valkey")
             url = await embedded.start()
         store = cls(Redis(url), ttl=settings.cache_ttl_seconds, embedded=embedded)
+        store.memory_ttl = settings.memory_seconds
         if not await store.redis.ping():
             log.warning("Redis at %s does not answer yet; the bot works without the cache", safe_url(url))
         return store

@@ -1,0 +1,171 @@
+"""Who said what, across articles (/who): actors and their verified quotes, per scope, in Redis.
+
+A scope is a chat (what it sent) or "channels" (the approved channels' posts, which every chat sees).
+Keys of a scope share the hash tag `{mem:<scope>}`, so one scope's operations stay in one Cluster slot:
+- `naba:{mem:S}:names`: hash, actor id -> the actor as the latest article gives it (name, English
+  name, type, role, when); the lookup reads it to match a name (a week's actors: small).
+- `naba:{mem:S}:q:<actor id>`: sorted set of the actor's quotes, scored by time: a page is
+  O(log n + page) (ZREVRANGEBYSCORE with LIMIT).
+- `naba:{mem:S}:a:<actor id>`: sorted set of the articles that named the actor (for "also in N articles").
+Every key has MEMORY_DAYS as TTL, refreshed by each write, and entries older than that are trimmed.
+A chat's keys are listed in its /forget index (bot.store.owners); the channels' scope belongs to no
+chat and expires. The actor id is a digest of the actor's name key (bot.memory.names.name_key), so
+spelling variants of one name share it and two people who share a surname do not.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.store import keys
+from bot.store.owners import KEY, OwnerData, expire_at_least, own
+
+CHANNELS = "channels"
+
+
+class Remembered(BaseModel):
+    """An actor as the latest article gives it."""
+
+    name: str
+    name_en: str = ""
+    type: str = "person"
+    role_ar: str = ""
+    role_en: str = ""
+    at: float = 0.0
+
+
+class Said(BaseModel):
+    """One verified quote of an actor, with where and when it was published."""
+
+    article_id: str
+    text: str
+    speaker: str
+    speaker_en: str = ""
+    translation: str = ""
+    source: str = ""  # the channel's (or person's) name
+    url: str | None = None  # the original post, when Telegram gives a link
+    at: float = 0.0
+
+
+def _names(scope: str) -> str:
+    return f"{keys.PREFIX}{{mem:{scope}}}:names"
+
+
+def _quotes(scope: str, actor: str) -> str:
+    return f"{keys.PREFIX}{{mem:{scope}}}:q:{actor}"
+
+
+def _articles(scope: str, actor: str) -> str:
+    return f"{keys.PREFIX}{{mem:{scope}}}:a:{actor}"
+
+
+def chat_scope(chat_id: int) -> str:
+    """The scope of a chat's own articles."""
+    return str(chat_id)
+
+
+class MemoryData(OwnerData):
+    """Reads and writes the memory of who said what (see the module docstring)."""
+
+    memory_ttl: int = 7 * 86400
+
+    async def remember(
+        self,
+        scope: str,
+        article_id: str,
+        actors: dict[str, Remembered],
+        quotes: dict[str, list[Said]],
+        *,
+        owner: int | None = None,
+        now: float | None = None,
+    ) -> None:
+        """Record an article's actors (actor id -> how it names them) and their quotes in a scope.
+
+        The same article recorded again adds nothing twice (members are the same; the first time stays).
+        """
+        if not actors:
+            return
+        now = time.time() if now is None else now
+        ttl, oldest = self.memory_ttl, now - self.memory_ttl
+
+        async def write(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            names = _names(scope)
+            if owner is not None:  # listed first: nothing stored goes unlisted (see bot.store.owners)
+                keys_of = [names] + [_articles(scope, a) for a in actors] + [_quotes(scope, a) for a in quotes]
+                own(pipe, owner, {KEY + key: ttl for key in keys_of}, now)
+            pipe.hset(names, mapping={a: who.model_dump_json() for a, who in actors.items()})
+            pipe.expire(names, ttl)
+            for actor in actors:
+                key = _articles(scope, actor)
+                pipe.zadd(key, {article_id: now}, nx=True)
+                pipe.zremrangebyscore(key, "-inf", oldest)
+                expire_at_least(pipe, key, ttl)
+            for actor, said in quotes.items():
+                key = _quotes(scope, actor)
+                members = {s.model_copy(update={"at": 0.0}).model_dump_json(): s.at or now for s in said}
+                pipe.zadd(key, members, nx=True)
+                pipe.zremrangebyscore(key, "-inf", oldest)
+                expire_at_least(pipe, key, ttl)
+            return await pipe.execute()
+
+        await self.redis.run(write, None)
+
+    async def known_actors(self, scope: str) -> dict[str, Remembered]:
+        """Every actor a scope remembers, by actor id (entries older than MEMORY_DAYS are left out)."""
+        raw = await self.redis.run(lambda r: r.hgetall(_names(scope)), {})
+        oldest = time.time() - self.memory_ttl
+        out: dict[str, Remembered] = {}
+        for actor, value in raw.items():
+            try:
+                who = Remembered.model_validate_json(value)
+            except ValueError:
+                continue
+            if who.at >= oldest:
+                out[actor.decode() if isinstance(actor, bytes) else str(actor)] = who
+        return out
+
+    async def quotes_of(self, scope: str, actor: str, *, offset: int, count: int) -> tuple[list[Said], int]:
+        """A page of an actor's quotes in a scope, newest first, and how many there are in all."""
+        key, oldest = _quotes(scope, actor), time.time() - self.memory_ttl
+
+        async def read(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            pipe.zrevrangebyscore(key, "+inf", oldest, start=offset, num=count, withscores=True)
+            pipe.zcount(key, oldest, "+inf")
+            return await pipe.execute()
+
+        result = await self.redis.run(read, None)
+        if result is None:
+            return [], 0
+        page, total = result
+        said = []
+        for member, score in page:
+            try:
+                said.append(Said.model_validate_json(member).model_copy(update={"at": float(score)}))
+            except ValueError:
+                continue
+        return said, int(total)
+
+    async def article_counts(self, scope: str, actors: list[str]) -> dict[str, set[str]]:
+        """The articles (ids) of the last MEMORY_DAYS that named each actor, in a scope."""
+        if not actors:
+            return {}
+        oldest = time.time() - self.memory_ttl
+
+        async def read(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            for actor in actors:
+                pipe.zrangebyscore(_articles(scope, actor), oldest, "+inf")
+            return await pipe.execute()
+
+        result = await self.redis.run(read, None)
+        if result is None:
+            return {}
+        return {
+            actor: {m.decode() if isinstance(m, bytes) else str(m) for m in members}
+            for actor, members in zip(actors, result, strict=True)
+        }
