@@ -2,8 +2,9 @@
 
 A scope is a chat (what it sent) or "channels" (the approved channels' posts, which every chat sees).
 Keys of a scope share the hash tag `{mem:<scope>}`, so one scope's operations stay in one Cluster slot:
-- `naba:{mem:S}:names`: hash, actor id -> the actor as the latest article gives it (name, English
-  name, type, role, when); the lookup reads it to match a name (a week's actors: small).
+- `naba:{mem:S}:names`: hash, actor id -> the actor as the latest article names it (name, English
+  name, type, when); the lookup reads it to match a name (a week's actors: small).
+- `naba:{mem:S}:roles`: hash, actor id -> the role the latest article that gave one gives.
 - `naba:{mem:S}:q:<actor id>`: sorted set of the actor's quotes, scored by time: a page is
   O(log n + page) (ZREVRANGEBYSCORE with LIMIT).
 - `naba:{mem:S}:a:<actor id>`: sorted set of the articles that named the actor (for "also in N articles").
@@ -15,6 +16,7 @@ spelling variants of one name share it and two people who share a surname do not
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -52,6 +54,10 @@ class Said(BaseModel):
 
 def _names(scope: str) -> str:
     return f"{keys.PREFIX}{{mem:{scope}}}:names"
+
+
+def _roles(scope: str) -> str:
+    return f"{keys.PREFIX}{{mem:{scope}}}:roles"
 
 
 def _quotes(scope: str, actor: str) -> str:
@@ -95,10 +101,17 @@ class MemoryData(OwnerData):
             pipe = r.pipeline(transaction=False)
             names = _names(scope)
             if owner is not None:  # listed first: nothing stored goes unlisted (see bot.store.owners)
-                keys_of = [names] + [_articles(scope, a) for a in actors] + [_quotes(scope, a) for a in quotes]
+                keys_of = [names, _roles(scope)] + [_articles(scope, a) for a in actors]
+                keys_of += [_quotes(scope, a) for a in quotes]
                 own(pipe, owner, {KEY + key: ttl for key in keys_of}, now)
             pipe.hset(names, mapping={a: who.model_dump_json() for a, who in actors.items()})
             pipe.expire(names, ttl)
+            roles = {
+                a: json.dumps([who.role_ar, who.role_en]) for a, who in actors.items() if who.role_ar or who.role_en
+            }
+            if roles:  # an article that gives no role leaves the last one given
+                pipe.hset(_roles(scope), mapping=roles)
+                pipe.expire(_roles(scope), ttl)
             for actor in actors:
                 key = _articles(scope, actor)
                 pipe.zadd(key, {article_id: now}, nx=True)
@@ -116,16 +129,25 @@ class MemoryData(OwnerData):
 
     async def known_actors(self, scope: str) -> dict[str, Remembered]:
         """Every actor a scope remembers, by actor id (entries older than MEMORY_DAYS are left out)."""
-        raw = await self.redis.run(lambda r: r.hgetall(_names(scope)), {})
+
+        async def read(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            pipe.hgetall(_names(scope))
+            pipe.hgetall(_roles(scope))
+            return await pipe.execute()
+
+        raw, roles = await self.redis.run(read, ({}, {}))
         oldest = time.time() - self.memory_ttl
         out: dict[str, Remembered] = {}
         for actor, value in raw.items():
             try:
                 who = Remembered.model_validate_json(value)
+                role_ar, role_en = json.loads(roles[actor]) if actor in roles else (who.role_ar, who.role_en)
             except ValueError:
                 continue
             if who.at >= oldest:
-                out[actor.decode() if isinstance(actor, bytes) else str(actor)] = who
+                name = actor.decode() if isinstance(actor, bytes) else str(actor)
+                out[name] = who.model_copy(update={"role_ar": role_ar, "role_en": role_en})
         return out
 
     async def quotes_of(self, scope: str, actor: str, *, offset: int, count: int) -> tuple[list[Said], int]:
