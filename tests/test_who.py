@@ -95,9 +95,7 @@ async def test_two_people_who_share_a_surname_stay_two(bot_settings, telegram: F
         assert "لن يسمح بعودة الفوضى" in page.text and "العمليات العسكرية" not in page.text
 
 
-async def test_another_chats_articles_are_not_shown_and_forget_empties_it(
-    bot_settings, telegram: FakeTelegram
-) -> None:
+async def test_another_chats_articles_are_not_shown_and_forget_empties_it(bot_settings, telegram: FakeTelegram) -> None:
     async with run_bot(bot_settings(analyzer="rules"), telegram):
         await _forward(telegram, USER, GUTERRES[:1])
         elsewhere = await _who(telegram, OTHER, "غوتيريس")
@@ -143,3 +141,26 @@ async def test_who_works_in_groups_and_in_english(bot: RunningBot, telegram: Fak
     telegram.send_command(group, "who", "", chat_type="supergroup")
     [usage] = await replies(telegram, group)
     assert "/who" in usage.text
+
+
+async def test_the_digest_links_its_sources_and_ends_with_the_most_quoted(bot_settings, telegram: FakeTelegram) -> None:
+    async with run_bot(bot_settings(analyzer="rules"), telegram):
+        await _forward(telegram, USER, GUTERRES)
+        # One more article, carried by four channels: one story, four sources.
+        for i, username in enumerate(("one_news", "two_news", "three_news", "four_news")):
+            before = len(telegram.bot_messages(USER))
+            origin = _origin(500 + i, username) | {
+                "chat": {"id": -1006660000000 - i, "type": "channel", "title": f"قناة {i + 1}", "username": username}
+            }
+            telegram.send_text(USER, KHALIFA, forward_origin=origin)
+            await replies(telegram, USER, before + 1)
+        before = len(telegram.bot_messages(USER))
+        telegram.send_command(USER, "digest")
+        digest = (await replies(telegram, USER, before + 1))[-1]
+    assert 'href="https://t.me/akhbar_test/101"' in digest.html
+    for i, username in enumerate(("one_news", "two_news", "three_news")):
+        assert f'href="https://t.me/{username}/{500 + i}"' in digest.html
+    assert "four_news" not in digest.html and "+1 أخرى" in digest.text  # the first three, then how many more
+    tail = digest.text[digest.text.index("الأكثر اقتباساً") :]
+    assert "أنطونيو غوتيريس (3 اقتباسات)" in tail and "خليفة حفتر" in tail
+    assert tail.index("غوتيريس") < tail.index("خليفة حفتر")  # the most quoted first

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot import text as textlib
-from bot.models import Actor, Analysis, Article, Quote
+from bot.memory.names import name_key
+from bot.models import Actor, Analysis, Article, Quote, Source
 
 SAME_STORY = 0.5  # share of word 4-grams two articles must have in common to be one story
 ACTORS_PER_STORY = 3
@@ -43,6 +44,14 @@ class Story:
             source = item.article.source
             names.add((source.kind, source.name or source.url or item.article.id))
         return len(names)
+
+    def source_list(self) -> list[Source]:
+        """Its distinct sources, earliest first (as `sources` counts them)."""
+        seen: dict[tuple[str, str], Source] = {}
+        for item in sorted(self.items, key=lambda item: item.received_at):
+            source = item.article.source
+            seen.setdefault((source.kind, source.name or source.url or item.article.id), source)
+        return list(seen.values())
 
     @property
     def lead(self) -> Item:
@@ -197,3 +206,34 @@ def first_sentence(text: str) -> str:
         if sentence.strip():
             return sentence.strip()
     return text.strip()
+
+
+@dataclass
+class Quoted:
+    """Someone the day's stories quote: how they are named, how often, and their longest quote."""
+
+    speaker: str
+    speaker_en: str
+    count: int
+    quote: Quote
+
+
+def most_quoted(stories: list[Story], limit: int = 3) -> list[Quoted]:
+    """The people the digest's articles quote most (one actor per name key; no key, no one), with one quote each."""
+    found: dict[str, Quoted] = {}
+    counted: set[tuple[str, str]] = set()  # an article several sources carried counts once
+    for story in stories:
+        for item in story.items:
+            for quote in item.analysis.quotes:
+                key = name_key(quote.speaker) or name_key(quote.speaker_en)
+                if not key or (item.article.id, quote.text) in counted:
+                    continue
+                counted.add((item.article.id, quote.text))
+                if key not in found:
+                    found[key] = Quoted(quote.speaker, quote.speaker_en, 0, quote)
+                entry = found[key]
+                entry.count += 1
+                if len(quote.text) > len(entry.quote.text):
+                    entry.quote = quote
+    ranked = sorted(found.values(), key=lambda q: -q.count)
+    return ranked[:limit]

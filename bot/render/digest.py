@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.digest.compose import Story, first_sentence
+from bot.digest.compose import Story, first_sentence, most_quoted
 from bot.models import Lang
 from bot.render.brief import clean
 from bot.render.catalogue import t
-from bot.render.html import Block, Line, Message, Span, bold, italic, render
+from bot.render.html import Block, Line, Message, Span, bold, italic, link, render
+
+SHOWN_SOURCES = 3
 
 
 def sources_label(count: int, lang: Lang) -> str:
@@ -51,10 +53,35 @@ def story_block(number: int, story: Story, lang: Lang) -> Block:
         if speaker:
             line.append(Span(f" — {speaker}"))
         lines.append(line)
-    source = "📡 " + sources_label(story.sources, lang)
+    lines.append(sources_line(story, lang))
+    return Block(lines)
+
+
+def sources_line(story: Story, lang: Lang, shown: int = SHOWN_SOURCES) -> Line:
+    """'📡 3 sources: A, B, C +2 more', each a link to the post or page where one is known."""
+    sources = story.source_list()
+    line: Line = [italic("📡 " + sources_label(story.sources, lang) + ": ")]
+    for i, source in enumerate(sources[:shown]):
+        name = clean(source.name or "") or t(lang, "who_source_unknown")
+        if i:
+            line.append(Span(t(lang, "list_separator")))
+        line.append(link(name, source.url) if source.url else Span(name))
+    if len(sources) > shown:
+        line.append(Span(" " + t(lang, "sources_more", count=len(sources) - shown)))
     if story.lead.offline:
-        source += " · " + t(lang, "digest_offline")
-    lines.append([italic(source)])
+        line.append(italic(" · " + t(lang, "digest_offline")))
+    return line
+
+
+def most_quoted_block(stories: list[Story], lang: Lang) -> Block | None:
+    """The day's most-quoted people (top 3), with one quote each."""
+    quoted = most_quoted(stories)
+    if not quoted:
+        return None
+    lines: list[Line] = [[bold("🗣 " + t(lang, "digest_most_quoted"))]]
+    for q in quoted:
+        name = clean(q.speaker_en or q.speaker) if lang == "en" else clean(q.speaker)
+        lines.append([Span("• "), bold(name), Span(f" ({t(lang, 'quote_count', count=q.count)}): «{q.quote.text}»")])
     return Block(lines)
 
 
@@ -62,4 +89,7 @@ def render_digest(stories: list[Story], day: str, lang: Lang) -> list[Message]:
     """The digest, split into messages Telegram accepts."""
     blocks = [Block([[bold("🗞 " + date_line(day, lang))]])]
     blocks.extend(story_block(i, story, lang) for i, story in enumerate(stories, 1))
+    quoted = most_quoted_block(stories, lang)
+    if quoted is not None:
+        blocks.append(quoted)
     return render(blocks, rtl=lang == "ar")
