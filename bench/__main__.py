@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only pipeline|extract|bot|digest|cli] [--subscribers N] [--chats N]`.
+"""`python -m bench [--quick] [--only pipeline|extract|memory|bot|digest|cli] [--subscribers N] [--chats N]`.
 
 Prints the figures."""
 
@@ -13,7 +13,7 @@ import time
 import warnings
 from datetime import UTC, datetime
 
-from bench import bot, cli, digest, extract, fanout, pipeline
+from bench import bot, cli, digest, extract, fanout, memory, pipeline
 from bench.common import redis_server
 
 QUICK_SUBSCRIBERS, SUBSCRIBERS = 200, 10_000
@@ -24,7 +24,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench", description="Naba's benchmarks (DESIGN §5).")
     parser.add_argument("--quick", action="store_true", help="small N for a smoke run (under a minute)")
-    parser.add_argument("--only", choices=("pipeline", "extract", "bot", "digest", "cli"), help="run one section")
+    parser.add_argument(
+        "--only", choices=("pipeline", "extract", "memory", "bot", "digest", "cli"), help="run one section"
+    )
     parser.add_argument("--subscribers", type=int, help=f"digest subscribers (default {SUBSCRIBERS:,})")
     parser.add_argument("--chats", type=int, help=f"simultaneous chats (default {CHATS})")
     return parser.parse_args(argv)
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(pipeline.run(url, args.quick))
         if args.only in (None, "extract"):
             extract.run(args.quick)
+        if args.only in (None, "memory"):
+            asyncio.run(memory.run(url, args.quick))
         if args.only in (None, "bot"):
             asyncio.run(bot.run(url, args.quick, chats))
         if args.only in (None, "digest"):

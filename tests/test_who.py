@@ -164,3 +164,36 @@ async def test_the_digest_links_its_sources_and_ends_with_the_most_quoted(bot_se
     tail = digest.text[digest.text.index("الأكثر اقتباساً") :]
     assert "أنطونيو غوتيريس (3 اقتباسات)" in tail and "خليفة حفتر" in tail
     assert tail.index("غوتيريس") < tail.index("خليفة حفتر")  # the most quoted first
+
+
+def _numbered(i: int) -> str:
+    return (
+        f"وقال أنطونيو غوتيريس في اليوم {i} من الأزمة إن «الوضع الإنساني يزداد سوءا في المرحلة رقم {i}».\n\n"
+        "وأضاف أن الأمم المتحدة تعمل مع الشركاء على إيصال المساعدات."
+    )
+
+
+async def test_channel_posts_count_too_and_a_long_list_is_paged(bot_settings, telegram: FakeTelegram) -> None:
+    from tests.conftest import APPROVED_CHANNELS
+
+    async with run_bot(bot_settings(analyzer="rules"), telegram) as running:
+        for i in (1, 2):  # an approved channel's posts: every chat's memory
+            telegram.post_to_channel(APPROVED_CHANNELS[0], _numbered(i), title="قناة معتمدة")
+        for _ in range(100):  # analysed and remembered on arrival, in the background of the update
+            answer = await running.services.memory.who(USER, "غوتيريس")
+            if answer.page is not None and answer.page.total == 2:
+                break
+            await asyncio.sleep(0.05)
+        await _forward(telegram, USER, [_numbered(i) for i in range(3, 8)], first_id=300)
+        first = await _who(telegram, USER, "غوتيريس")
+        assert "1–5 من 7" in first.text
+        for i in (7, 6, 5, 4, 3):
+            assert f"المرحلة رقم {i}»" in first.text
+        [[more]] = first.reply_markup["inline_keyboard"]
+        before = len(telegram.bot_messages(USER))
+        telegram.press_button(USER, first.message_id, more["callback_data"])
+        second = (await replies(telegram, USER, before + 1))[-1]
+        assert "6–7 من 7" in second.text and second.reply_markup is None
+        assert "المرحلة رقم 2»" in second.text and "المرحلة رقم 1»" in second.text
+        assert second.text.index("رقم 2»") < second.text.index("رقم 1»")
+        assert "قناة معتمدة" in second.text

@@ -150,9 +150,13 @@ class Memory:
         known = known if known is not None else await self._known(chat_id)
         if actor not in known:
             return None
+        scopes = [s for s in (chat_scope(chat_id), CHANNELS) if await self.store.quote_count(s, actor)]
+        if len(scopes) == 1:  # one scope: its page straight from Redis, O(log n + page)
+            said, total = await self.store.quotes_of(scopes[0], actor, offset=offset, count=PAGE)
+            return WhoPage(Actor(actor, known[actor]), said, offset, total)
         merged: list[Said] = []
         total = 0
-        for scope in (chat_scope(chat_id), CHANNELS):
+        for scope in scopes:  # both: the newest offset + PAGE of each, merged
             said, count = await self.store.quotes_of(scope, actor, offset=0, count=offset + PAGE)
             merged += said
             total += count

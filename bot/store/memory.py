@@ -172,6 +172,11 @@ class MemoryData(OwnerData):
                 continue
         return said, int(total)
 
+    async def quote_count(self, scope: str, actor: str) -> int:
+        """How many quotes of the last MEMORY_DAYS a scope holds for an actor."""
+        oldest = time.time() - self.memory_ttl
+        return int(await self.redis.run(lambda r: r.zcount(_quotes(scope, actor), oldest, "+inf"), 0))
+
     async def article_counts(self, scope: str, actors: list[str]) -> dict[str, set[str]]:
         """The articles (ids) of the last MEMORY_DAYS that named each actor, in a scope."""
         if not actors:
