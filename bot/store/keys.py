@@ -151,3 +151,23 @@ def article_analyses(fingerprint: str) -> str:
 def endpoint(endpoint_id: str) -> str:
     """What a model endpoint (base URL and model, hashed) accepts: structured mode, cap name, temperature."""
     return f"{PREFIX}endpoint:{endpoint_id}"
+
+
+def memory_actors(scope: str) -> str:
+    """Who said what: a memory's actors (hash: actor id -> name, English name, type). Scope: a chat or "channels"."""
+    return f"{PREFIX}{{mem:{scope}}}:names"
+
+
+def memory_roles(scope: str) -> str:
+    """Who said what: each actor's role as the latest article that gave one gives it (hash)."""
+    return f"{PREFIX}{{mem:{scope}}}:roles"
+
+
+def memory_quotes(scope: str, actor: str) -> str:
+    """Who said what: an actor's verified quotes, scored by time (sorted set)."""
+    return f"{PREFIX}{{mem:{scope}}}:q:{actor}"
+
+
+def memory_articles(scope: str, actor: str) -> str:
+    """Who said what: the articles that named an actor, scored by time (sorted set)."""
+    return f"{PREFIX}{{mem:{scope}}}:a:{actor}"

@@ -52,22 +52,6 @@ class Said(BaseModel):
     at: float = 0.0
 
 
-def _names(scope: str) -> str:
-    return f"{keys.PREFIX}{{mem:{scope}}}:names"
-
-
-def _roles(scope: str) -> str:
-    return f"{keys.PREFIX}{{mem:{scope}}}:roles"
-
-
-def _quotes(scope: str, actor: str) -> str:
-    return f"{keys.PREFIX}{{mem:{scope}}}:q:{actor}"
-
-
-def _articles(scope: str, actor: str) -> str:
-    return f"{keys.PREFIX}{{mem:{scope}}}:a:{actor}"
-
-
 def chat_scope(chat_id: int) -> str:
     """The scope of a chat's own articles."""
     return str(chat_id)
@@ -99,10 +83,10 @@ class MemoryData(OwnerData):
 
         async def write(r: Any) -> Any:
             pipe = r.pipeline(transaction=False)
-            names = _names(scope)
+            names = keys.memory_actors(scope)
             if owner is not None:  # listed first: nothing stored goes unlisted (see bot.store.owners)
-                keys_of = [names, _roles(scope)] + [_articles(scope, a) for a in actors]
-                keys_of += [_quotes(scope, a) for a in quotes]
+                keys_of = [names, keys.memory_roles(scope)] + [keys.memory_articles(scope, a) for a in actors]
+                keys_of += [keys.memory_quotes(scope, a) for a in quotes]
                 own(pipe, owner, {KEY + key: ttl for key in keys_of}, now)
             pipe.hset(names, mapping={a: who.model_dump_json() for a, who in actors.items()})
             pipe.expire(names, ttl)
@@ -110,15 +94,15 @@ class MemoryData(OwnerData):
                 a: json.dumps([who.role_ar, who.role_en]) for a, who in actors.items() if who.role_ar or who.role_en
             }
             if roles:  # an article that gives no role leaves the last one given
-                pipe.hset(_roles(scope), mapping=roles)
-                pipe.expire(_roles(scope), ttl)
+                pipe.hset(keys.memory_roles(scope), mapping=roles)
+                pipe.expire(keys.memory_roles(scope), ttl)
             for actor in actors:
-                key = _articles(scope, actor)
+                key = keys.memory_articles(scope, actor)
                 pipe.zadd(key, {article_id: now}, nx=True)
                 pipe.zremrangebyscore(key, "-inf", oldest)
                 expire_at_least(pipe, key, ttl)
             for actor, said in quotes.items():
-                key = _quotes(scope, actor)
+                key = keys.memory_quotes(scope, actor)
                 members = {s.model_copy(update={"at": 0.0}).model_dump_json(): s.at or now for s in said}
                 pipe.zadd(key, members, nx=True)
                 pipe.zremrangebyscore(key, "-inf", oldest)
@@ -132,8 +116,8 @@ class MemoryData(OwnerData):
 
         async def read(r: Any) -> Any:
             pipe = r.pipeline(transaction=False)
-            pipe.hgetall(_names(scope))
-            pipe.hgetall(_roles(scope))
+            pipe.hgetall(keys.memory_actors(scope))
+            pipe.hgetall(keys.memory_roles(scope))
             return await pipe.execute()
 
         raw, roles = await self.redis.run(read, ({}, {}))
@@ -152,7 +136,7 @@ class MemoryData(OwnerData):
 
     async def quotes_of(self, scope: str, actor: str, *, offset: int, count: int) -> tuple[list[Said], int]:
         """A page of an actor's quotes in a scope, newest first, and how many there are in all."""
-        key, oldest = _quotes(scope, actor), time.time() - self.memory_ttl
+        key, oldest = keys.memory_quotes(scope, actor), time.time() - self.memory_ttl
 
         async def read(r: Any) -> Any:
             pipe = r.pipeline(transaction=False)
@@ -175,7 +159,7 @@ class MemoryData(OwnerData):
     async def quote_count(self, scope: str, actor: str) -> int:
         """How many quotes of the last MEMORY_DAYS a scope holds for an actor."""
         oldest = time.time() - self.memory_ttl
-        return int(await self.redis.run(lambda r: r.zcount(_quotes(scope, actor), oldest, "+inf"), 0))
+        return int(await self.redis.run(lambda r: r.zcount(keys.memory_quotes(scope, actor), oldest, "+inf"), 0))
 
     async def article_counts(self, scope: str, actors: list[str]) -> dict[str, set[str]]:
         """The articles (ids) of the last MEMORY_DAYS that named each actor, in a scope."""
@@ -186,7 +170,7 @@ class MemoryData(OwnerData):
         async def read(r: Any) -> Any:
             pipe = r.pipeline(transaction=False)
             for actor in actors:
-                pipe.zrangebyscore(_articles(scope, actor), oldest, "+inf")
+                pipe.zrangebyscore(keys.memory_articles(scope, actor), oldest, "+inf")
             return await pipe.execute()
 
         result = await self.redis.run(read, None)
