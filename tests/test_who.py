@@ -126,7 +126,7 @@ async def test_a_brief_marks_actors_seen_elsewhere_and_lists_their_other_quotes(
     async with run_bot(bot_settings(analyzer="rules"), telegram):
         await _forward(telegram, USER, GUTERRES[:2])
         brief = telegram.bot_messages(USER)[-1]
-        assert "ورد في 1 أخبار أخرى" in brief.text  # the second article's Guterres was in the first
+        assert "ورد في خبر آخر" in brief.text  # the second article's Guterres was in the first
         first = telegram.bot_messages(USER)[0]
         assert "ورد في" not in first.text  # nothing before the first
         said = next(b for row in brief.reply_markup["inline_keyboard"] for b in row if b["callback_data"] == "said")
@@ -136,7 +136,7 @@ async def test_a_brief_marks_actors_seen_elsewhere_and_lists_their_other_quotes(
         assert GUTERRES_QUOTES[0] in listing.text and GUTERRES_QUOTES[1] not in listing.text  # the others only
 
 
-async def test_who_works_in_groups_and_in_english(bot: RunningBot, telegram: FakeTelegram) -> None:
+async def test_who_without_a_name_in_a_group_says_how_to_ask(bot: RunningBot, telegram: FakeTelegram) -> None:
     group = -100777
     telegram.send_command(group, "who", "", chat_type="supergroup")
     [usage] = await replies(telegram, group)
@@ -157,6 +157,8 @@ async def test_the_digest_links_its_sources_and_ends_with_the_most_quoted(bot_se
         before = len(telegram.bot_messages(USER))
         telegram.send_command(USER, "digest")
         digest = (await replies(telegram, USER, before + 1))[-1]
+        once = await _who(telegram, USER, "خليفة حفتر")  # one article from four channels: one quote
+        assert once.text.count("العمليات العسكرية ستستمر") == 1 and "1–1 من 1" in once.text
     assert 'href="https://t.me/akhbar_test/101"' in digest.html
     for i, username in enumerate(("one_news", "two_news", "three_news")):
         assert f'href="https://t.me/{username}/{500 + i}"' in digest.html

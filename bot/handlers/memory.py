@@ -63,7 +63,10 @@ async def on_who(update: Update, context: Context) -> None:
 async def on_who_button(update: Update, context: Context) -> None:
     """A name chosen, or "more": the page, as a new message (the earlier page stays readable)."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
+    if query is None:
+        return
+    if not isinstance(query.message, Message):  # too old for Telegram to show it: answered, nothing else
+        await io.answer_query(query)
         return
     parts = (query.data or "").split(":")
     offset = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 0
@@ -71,7 +74,7 @@ async def on_who_button(update: Update, context: Context) -> None:
     page = await context.bot_data.services.memory.page(
         query.message.chat_id, parts[1] if len(parts) > 1 else "", offset
     )
-    await io.answer_query(query, None if page is not None else t(lang, "thread_too_old"))
+    await io.answer_query(query, None if page is not None else t(lang, "who_gone"))
     if page is not None:
         await io.send(context, query.message.chat_id, who_messages(page, lang), keyboard=more_keyboard(page, lang))
 
@@ -79,7 +82,10 @@ async def on_who_button(update: Update, context: Context) -> None:
 async def on_said_button(update: Update, context: Context) -> None:
     """Under a brief: what its speakers said in the chat's other recent articles (no model call)."""
     query = update.callback_query
-    if query is None or not isinstance(query.message, Message):
+    if query is None:
+        return
+    if not isinstance(query.message, Message):
+        await io.answer_query(query)
         return
     message = query.message
     services = context.bot_data.services

@@ -144,7 +144,7 @@ class Memory:
         return WhoAnswer(choices=[Actor(a, known[a]) for a in seen], suggestions=True)
 
     async def page(
-        self, chat_id: int, actor: str, offset: int, known: dict[str, Remembered] | None = None
+        self, chat_id: int, actor: str, offset: int, known: dict[str, Remembered] | None = None, *, size: int = PAGE
     ) -> WhoPage | None:
         """A page of an actor's quotes from the chat's and the channels' articles, newest first."""
         known = known if known is not None else await self._known(chat_id)
@@ -152,12 +152,12 @@ class Memory:
             return None
         scopes = [s for s in (chat_scope(chat_id), CHANNELS) if await self.store.quote_count(s, actor)]
         if len(scopes) == 1:  # one scope: its page straight from Redis, O(log n + page)
-            said, total = await self.store.quotes_of(scopes[0], actor, offset=offset, count=PAGE)
+            said, total = await self.store.quotes_of(scopes[0], actor, offset=offset, count=size)
             return WhoPage(Actor(actor, known[actor]), said, offset, total)
         merged: list[Said] = []
         total = 0
         for scope in scopes:  # both: the newest offset + PAGE of each, merged
-            said, count = await self.store.quotes_of(scope, actor, offset=0, count=offset + PAGE)
+            said, count = await self.store.quotes_of(scope, actor, offset=0, count=offset + size)
             merged += said
             total += count
         unique: dict[tuple[str, str], Said] = {}
@@ -165,7 +165,7 @@ class Memory:
             unique.setdefault((s.article_id, s.text), s)  # a post the chat forwarded from a channel the bot reads
         ordered = list(unique.values())
         total -= len(merged) - len(ordered)
-        return WhoPage(Actor(actor, known[actor]), ordered[offset : offset + PAGE], offset, max(total, 0))
+        return WhoPage(Actor(actor, known[actor]), ordered[offset : offset + size], offset, max(total, 0))
 
     async def also_in(self, chat_id: int, analysis: Analysis, article_id: str) -> dict[str, int]:
         """For each actor of a brief, in how many other articles of the last days the chat saw them."""
@@ -194,7 +194,8 @@ class Memory:
             if not actor or actor in done or actor not in known:
                 continue
             done.add(actor)
-            page = await self.page(chat_id, actor, 0, known)
+            own = sum(1 for q in analysis.quotes if self._speaker_key(q.speaker, q.speaker_en, by_key) == key)
+            page = await self.page(chat_id, actor, 0, known, size=own + OTHER_QUOTES)  # past this article's own
             others = [s for s in (page.quotes if page else []) if s.article_id != article_id][:OTHER_QUOTES]
             if others:
                 out.append((known[actor].name, others))

@@ -71,7 +71,7 @@ def brief_blocks(
             line: Line = [Span("• "), bold(name), Span(f" — {role}" if role else "")]
             seen = (also_in or {}).get(actor.name, 0)
             if seen:
-                line.append(italic(f" · {t(lang, 'also_in', count=seen)}"))
+                line.append(italic(f" · {t(lang, 'also_in_one' if seen == 1 else 'also_in', count=seen)}"))
             lines.append(line)
         blocks.append(Block(lines))
     if analysis.quotes:

@@ -171,3 +171,8 @@ def memory_quotes(scope: str, actor: str) -> str:
 def memory_articles(scope: str, actor: str) -> str:
     """Who said what: the articles that named an actor, scored by time (sorted set)."""
     return f"{PREFIX}{{mem:{scope}}}:a:{actor}"
+
+
+def memory_said(scope: str, actor: str) -> str:
+    """Who said what: how each of an actor's quotes is shown (hash: quote member -> source, link, translation)."""
+    return f"{PREFIX}{{mem:{scope}}}:s:{actor}"

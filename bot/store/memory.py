@@ -5,8 +5,9 @@ Keys of a scope share the hash tag `{mem:<scope>}`, so one scope's operations st
 - `naba:{mem:S}:names`: hash, actor id -> the actor as the latest article names it (name, English
   name, type, when); the lookup reads it to match a name (a week's actors: small).
 - `naba:{mem:S}:roles`: hash, actor id -> the role the latest article that gave one gives.
-- `naba:{mem:S}:q:<actor id>`: sorted set of the actor's quotes, scored by time: a page is
-  O(log n + page) (ZREVRANGEBYSCORE with LIMIT).
+- `naba:{mem:S}:q:<actor id>`: sorted set of the actor's quotes (article id and words), scored by
+  time: a page is O(log n + page) (ZREVRANGEBYSCORE with LIMIT); `…:s:<actor id>` is the hash of how
+  each is shown (source, link, translation).
 - `naba:{mem:S}:a:<actor id>`: sorted set of the articles that named the actor (for "also in N articles").
 Every key has MEMORY_DAYS as TTL, refreshed by each write, and entries older than that are trimmed.
 A chat's keys are listed in its /forget index (bot.store.owners); the channels' scope belongs to no
@@ -52,6 +53,10 @@ class Said(BaseModel):
     at: float = 0.0
 
 
+def _member(said: Said) -> str:
+    return f"{said.article_id}\x1f{said.text}"
+
+
 def chat_scope(chat_id: int) -> str:
     """The scope of a chat's own articles."""
     return str(chat_id)
@@ -86,7 +91,7 @@ class MemoryData(OwnerData):
             names = keys.memory_actors(scope)
             if owner is not None:  # listed first: nothing stored goes unlisted (see bot.store.owners)
                 keys_of = [names, keys.memory_roles(scope)] + [keys.memory_articles(scope, a) for a in actors]
-                keys_of += [keys.memory_quotes(scope, a) for a in quotes]
+                keys_of += [k for a in quotes for k in (keys.memory_quotes(scope, a), keys.memory_said(scope, a))]
                 own(pipe, owner, {KEY + key: ttl for key in keys_of}, now)
             pipe.hset(names, mapping={a: who.model_dump_json() for a, who in actors.items()})
             pipe.expire(names, ttl)
@@ -102,11 +107,15 @@ class MemoryData(OwnerData):
                 pipe.zremrangebyscore(key, "-inf", oldest)
                 expire_at_least(pipe, key, ttl)
             for actor, said in quotes.items():
-                key = keys.memory_quotes(scope, actor)
-                members = {s.model_copy(update={"at": 0.0}).model_dump_json(): s.at or now for s in said}
-                pipe.zadd(key, members, nx=True)
+                # One member per article and quote: the same words of the same article, forwarded again
+                # or from another channel, are one entry (the first source it came with stays).
+                key, shown = keys.memory_quotes(scope, actor), keys.memory_said(scope, actor)
+                pipe.zadd(key, {_member(s): s.at or now for s in said}, nx=True)
                 pipe.zremrangebyscore(key, "-inf", oldest)
                 expire_at_least(pipe, key, ttl)
+                for s in said:
+                    pipe.hsetnx(shown, _member(s), s.model_copy(update={"at": 0.0}).model_dump_json())
+                expire_at_least(pipe, shown, ttl)
             return await pipe.execute()
 
         await self.redis.run(write, None)
@@ -137,21 +146,26 @@ class MemoryData(OwnerData):
     async def quotes_of(self, scope: str, actor: str, *, offset: int, count: int) -> tuple[list[Said], int]:
         """A page of an actor's quotes in a scope, newest first, and how many there are in all."""
         key, oldest = keys.memory_quotes(scope, actor), time.time() - self.memory_ttl
+        shown = keys.memory_said(scope, actor)
 
         async def read(r: Any) -> Any:
             pipe = r.pipeline(transaction=False)
             pipe.zrevrangebyscore(key, "+inf", oldest, start=offset, num=count, withscores=True)
             pipe.zcount(key, oldest, "+inf")
-            return await pipe.execute()
+            page, total = await pipe.execute()
+            values = await r.hmget(shown, [member for member, _ in page]) if page else []
+            return page, total, values
 
         result = await self.redis.run(read, None)
         if result is None:
             return [], 0
-        page, total = result
+        page, total, values = result
         said = []
-        for member, score in page:
+        for (_, score), value in zip(page, values, strict=True):
+            if value is None:
+                continue
             try:
-                said.append(Said.model_validate_json(member).model_copy(update={"at": float(score)}))
+                said.append(Said.model_validate_json(value).model_copy(update={"at": float(score)}))
             except ValueError:
                 continue
         return said, int(total)
