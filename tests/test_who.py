@@ -199,3 +199,31 @@ async def test_channel_posts_count_too_and_a_long_list_is_paged(bot_settings, te
         assert "المرحلة رقم 2»" in second.text and "المرحلة رقم 1»" in second.text
         assert second.text.index("رقم 2»") < second.text.index("رقم 1»")
         assert "قناة معتمدة" in second.text
+
+
+async def _channel_quotes(running: RunningBot, total: int) -> None:
+    for _ in range(100):  # analysed and remembered in the background of the update
+        answer = await running.services.memory.who(USER, "غوتيريس")
+        if (answer.page.total if answer.page else 0) == total:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the channels' memory did not reach {total} quotes")
+
+
+async def test_an_edited_post_and_a_channel_the_bot_left_leave_the_memory(bot_settings, telegram: FakeTelegram) -> None:
+    from tests.conftest import APPROVED_CHANNELS
+
+    channel = APPROVED_CHANNELS[1]
+    async with run_bot(bot_settings(analyzer="rules"), telegram) as running:
+        post = telegram.post_to_channel(channel, _numbered(1), title="قناة معتمدة")
+        await _channel_quotes(running, 1)
+        telegram.push_update({"edited_channel_post": post | {"text": _numbered(9), "edit_date": 1700000100}})
+        corrected = ["الوضع الإنساني يزداد سوءا في المرحلة رقم 9"]
+        for _ in range(100):
+            page = (await running.services.memory.who(USER, "غوتيريس")).page
+            if page is not None and [s.text for s in page.quotes] == corrected:
+                break  # the corrected words only: the old version left the memory
+            await asyncio.sleep(0.05)
+        assert page is not None and [s.text for s in page.quotes] == corrected
+        telegram.my_chat_member(channel, "left", chat_type="channel", title="قناة معتمدة", old_status="administrator")
+        await _channel_quotes(running, 0)

@@ -15,6 +15,7 @@ from bot.models import Article, Source
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
 from bot.store.digests import CHANNEL_WINDOW
+from bot.store.memory import CHANNELS
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class ChannelPosts:
                 return  # nothing but decoration changed
             if earlier:
                 await self.store.remove_channel_article(earlier, source)
+                await self.store.forget_memory_article(CHANNELS, earlier)  # its old words leave /who too
         await self.store.put_article(article, ttl=CHANNEL_WINDOW)
         await self.store.add_channel_article(article.id, source, self.clock.time())
         await self.store.link_message(chat_id, message_id, article.id)

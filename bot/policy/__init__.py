@@ -33,6 +33,7 @@ from bot.errors import BudgetExceeded, RequestsTooFast, TotalBudgetExceeded
 from bot.llm.spend import Spender
 from bot.models import Subscription, Usage
 from bot.store import Store
+from bot.store.memory import CHANNELS
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,8 @@ class Policy:
     async def left(self, chat_id: int) -> None:
         """The bot left or was removed from a chat: a channel's approval ends, and its posts leave the digests."""
         await self.store.unapprove_channel(chat_id)
-        await self.store.drop_channel_posts(chat_id)
+        for article_id in await self.store.drop_channel_posts(chat_id):  # and who said what in them
+            await self.store.forget_memory_article(CHANNELS, article_id)
 
     def may_receive_digest(self, subscription: Subscription) -> bool:
         """A private subscriber must still be allowed to use the bot; a group's digest goes on."""

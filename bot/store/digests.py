@@ -139,14 +139,15 @@ class DigestData(OwnerData):
         member = entry_member(article_id, source)
         await self.redis.run(lambda r: r.zrem(keys.channel_articles(), member), None)
 
-    async def drop_channel_posts(self, chat_id: int) -> int:
-        """Forget the posts of a channel the bot left (they no longer feed digests); how many there were."""
+    async def drop_channel_posts(self, chat_id: int) -> list[str]:
+        """Forget the posts of a channel the bot left (they no longer feed digests); their article ids."""
         key = keys.channel_articles()
         raw = await self.redis.run(lambda r: r.zrange(key, 0, -1, withscores=True), [])
-        members = [member for member, score in raw if parse_entry(member, score)[1].chat_id == chat_id]
+        entries = [(member, parse_entry(member, score)) for member, score in raw]
+        members = [member for member, entry in entries if entry[1].chat_id == chat_id]
         if members:
             await self.redis.run(lambda r: r.zrem(key, *members), None)
-        return len(members)
+        return [entry[0] for _, entry in entries if entry[1].chat_id == chat_id]
 
     async def channel_articles(self, since: float) -> list[Entry]:
         """Channel posts since a time: (article id, channel, arrival time)."""

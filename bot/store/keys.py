@@ -176,3 +176,8 @@ def memory_articles(scope: str, actor: str) -> str:
 def memory_said(scope: str, actor: str) -> str:
     """Who said what: how each of an actor's quotes is shown (hash: quote member -> source, link, translation)."""
     return f"{PREFIX}{{mem:{scope}}}:s:{actor}"
+
+
+def memory_article(scope: str, article_id: str) -> str:
+    """Who said what: what one article added to a memory (set), so an edited or withdrawn post can be taken out."""
+    return f"{PREFIX}{{mem:{scope}}}:art:{article_id}"

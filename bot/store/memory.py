@@ -53,6 +53,9 @@ class Said(BaseModel):
     at: float = 0.0
 
 
+_SEP = "\x1e"
+
+
 def _member(said: Said) -> str:
     return f"{said.article_id}\x1f{said.text}"
 
@@ -92,6 +95,7 @@ class MemoryData(OwnerData):
             if owner is not None:  # listed first: nothing stored goes unlisted (see bot.store.owners)
                 keys_of = [names, keys.memory_roles(scope)] + [keys.memory_articles(scope, a) for a in actors]
                 keys_of += [k for a in quotes for k in (keys.memory_quotes(scope, a), keys.memory_said(scope, a))]
+                keys_of.append(keys.memory_article(scope, article_id))
                 own(pipe, owner, {KEY + key: ttl for key in keys_of}, now)
             pipe.hset(names, mapping={a: who.model_dump_json() for a, who in actors.items()})
             pipe.expire(names, ttl)
@@ -116,9 +120,38 @@ class MemoryData(OwnerData):
                 for s in said:
                     pipe.hsetnx(shown, _member(s), s.model_copy(update={"at": 0.0}).model_dump_json())
                 expire_at_least(pipe, shown, ttl)
+            added = [f"a:{a}" for a in actors] + [
+                f"q:{a}{_SEP}{_member(s)}" for a, said in quotes.items() for s in said
+            ]
+            pipe.sadd(keys.memory_article(scope, article_id), *added)
+            pipe.expire(keys.memory_article(scope, article_id), ttl)
             return await pipe.execute()
 
         await self.redis.run(write, None)
+
+    async def forget_memory_article(self, scope: str, article_id: str) -> None:
+        """Take one article's quotes and mentions out of a memory (an edited channel post's old version,
+        or the posts of a channel the bot left)."""
+        listed = keys.memory_article(scope, article_id)
+        members = await self.redis.run(lambda r: r.smembers(listed), set())
+        if not members:
+            return
+
+        async def drop(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            for raw in members:
+                entry = raw.decode() if isinstance(raw, bytes) else str(raw)
+                kind, _, rest = entry.partition(":")
+                if kind == "a":
+                    pipe.zrem(keys.memory_articles(scope, rest), article_id)
+                elif kind == "q":
+                    actor, _, member = rest.partition(_SEP)
+                    pipe.zrem(keys.memory_quotes(scope, actor), member)
+                    pipe.hdel(keys.memory_said(scope, actor), member)
+            pipe.unlink(listed)
+            return await pipe.execute()
+
+        await self.redis.run(drop, None)
 
     async def known_actors(self, scope: str) -> dict[str, Remembered]:
         """Every actor a scope remembers, by actor id (entries older than MEMORY_DAYS are left out)."""
