@@ -188,14 +188,14 @@ class Memory:
         by_key = {
             k: Remembered(name=a.name, name_en=a.name_en) for a in analysis.actors if (k := _key_of(a.name, a.name_en))
         }
-        for quote in analysis.quotes:
-            key = self._speaker_key(quote.speaker, quote.speaker_en, by_key)
+        speakers = [self._speaker_key(q.speaker, q.speaker_en, by_key) for q in analysis.quotes]
+        for key in speakers:
             actor = actor_id(key) if key else ""
             if not actor or actor in done or actor not in known:
                 continue
             done.add(actor)
-            own = sum(1 for q in analysis.quotes if self._speaker_key(q.speaker, q.speaker_en, by_key) == key)
-            page = await self.page(chat_id, actor, 0, known, size=own + OTHER_QUOTES)  # past this article's own
+            own = speakers.count(key)  # this article's own quotes come first on the page: look past them
+            page = await self.page(chat_id, actor, 0, known, size=own + OTHER_QUOTES)
             others = [s for s in (page.quotes if page else []) if s.article_id != article_id][:OTHER_QUOTES]
             if others:
                 out.append((known[actor].name, others))

@@ -119,7 +119,7 @@ class ArticlePipeline:
         self.failed_seconds = FAILED_SECONDS
 
     def namespace_of(self, kind: AnalyserKind) -> str:
-        """The cache namespace of an analyser kind: prompt version and model, and the rules' version."""
+        """The cache namespace of an analyser kind: the rules', or the model's (prompt version and model)."""
         if kind == "rules":
             return self.rules.cache_namespace
         if kind == "hybrid":  # the model's answer, stored merged; a rule change re-merges on reading
@@ -174,8 +174,7 @@ class ArticlePipeline:
         metrics.CACHE.labels(result="miss").inc()
         metrics.record(metrics.Event.CACHE_MISS)
         if self.mode == "rules":  # milliseconds and free: no lock, no single flight
-            cached = await self._analyse_now("rules", article, _sha(article.text), FREE)
-            await self.store.put_analysis(namespace, article.id, cached, ttl=ttl)
+            cached = await self._by_rules(article, ttl)
             await self.store.put_article(article, ttl=ttl)
             return self._brief(article, cached, Usage(), started, from_cache=False)
         try:
@@ -200,14 +199,19 @@ class ArticlePipeline:
         namespace = self.rules.cache_namespace
         cached = await self.store.get_analysis(namespace, article.id)
         if cached is None:
-            cached = await self._analyse_now("rules", article, _sha(article.text), FREE)
-            await self.store.put_analysis(namespace, article.id, cached, ttl=ttl)
+            cached = await self._by_rules(article, ttl)
         elif ttl is None:
             await self.store.keep_analysis(namespace, article.id)  # made for a channel post: now a reader's
         await self.store.put_article(article, ttl=ttl)
         params = {k: v if isinstance(v, int) else str(v) for k, v in exc.params.items()}
         brief = self._brief(article, cached, Usage(), started, from_cache=False)
         return brief.model_copy(update={"standin": StandIn(key=exc.key, params=params)})
+
+    async def _by_rules(self, article: Article, ttl: int | None) -> CachedAnalysis:
+        """The rules' analysis of an article, made now and cached in the rules' namespace."""
+        cached = await self._analyse_now("rules", article, _sha(article.text), FREE)
+        await self.store.put_analysis(self.rules.cache_namespace, article.id, cached, ttl=ttl)
+        return cached
 
     async def _from_cache(
         self, article: Article, cached: CachedAnalysis, namespace: str, *, ttl: int | None, started: float
