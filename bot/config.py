@@ -224,8 +224,14 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        if not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must start with redis://, rediss:// or unix:// (e.g. redis://localhost:6379/0)")
+        if not value.startswith(("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")):
+            raise ValueError(
+                "must start with redis://, rediss:// or unix:// (e.g. redis://localhost:6379/0), "
+                "or redis+cluster:// for a Redis Cluster"
+            )
+        cluster = value.startswith(("redis+cluster://", "rediss+cluster://"))
+        if cluster and urlsplit(value).path.strip("/") not in ("", "0"):
+            raise ValueError("is a Redis Cluster, which has only database 0: drop the /N at its end")
         try:
             urlsplit(value).port  # noqa: B018 - a malformed port raises
         except ValueError:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from bot.app.services import Services
 from bot.config import Settings, load_settings
+from tests.fakes.cluster import sync_client
 from tests.fakes.model import StandInModel
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
@@ -71,7 +71,7 @@ def _clean_redis(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     url = request.getfixturevalue("redis_url")
-    client = redis.Redis.from_url(url)
+    client = sync_client(url)
     client.flushdb()
     client.close()
     yield

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.render.html import RLM
 from tests.articles import BANK, PORT, WATER, WATER_QUOTES
 from tests.conftest import RunningBot, run_bot
+from tests.fakes.cluster import sync_client
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.server import ThreadedServer
 from tests.fakes.telegram_api import FakeTelegram
@@ -402,7 +403,6 @@ async def test_start_and_help_in_the_users_language(bot: RunningBot, telegram: F
 async def test_forget_deletes_what_is_kept(
     bot: RunningBot, telegram: FakeTelegram, fake_openai: FakeOpenAI, redis_url: str
 ) -> None:
-    import redis
 
     telegram.send_command(USER, "lang", "en")
     telegram.send_text(USER, WATER, forward_origin=CHANNEL)
@@ -414,9 +414,9 @@ async def test_forget_deletes_what_is_kept(
     telegram.send_command(USER, "forget")
     messages = await replies(telegram, USER, 4)
     assert messages[-1].text.startswith("Done: I deleted")
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     try:
-        left = [k.decode() for k in client.keys("naba:*")]
+        left = [k.decode() for k in client.scan_iter(match="naba:*")]
     finally:
         client.close()
     # No key names that user or chat (the counters use a pseudonym), and only the other reader's

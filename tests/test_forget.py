@@ -15,6 +15,7 @@ from bot.app.services import Services
 from bot.models import Source, Subscription, Turn
 from bot.store import Store, keys
 from tests.conftest import RunningBot
+from tests.fakes.cluster import sync_client
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import CHANNEL, replies
@@ -81,7 +82,7 @@ def _values(client: Any, name: bytes) -> list[bytes]:
 
 def _everything(url: str) -> dict[str, list[str]]:
     """The whole database as text: key name -> its values (the test may SCAN; the bot may not)."""
-    client: Any = redis.Redis.from_url(url)
+    client: Any = sync_client(url)
     try:
         return {
             name.decode(): [v.decode(errors="replace") for v in _values(client, name)]

@@ -13,6 +13,7 @@ import pytest
 from bot.render.html import RLM
 from tests.articles import BANK, WATER, WATER_QUOTES
 from tests.conftest import RunningBot, run_bot
+from tests.fakes.cluster import sync_client
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import CHANNEL, USER, replies
@@ -181,13 +182,12 @@ async def test_edits_are_not_answered_again(bot: RunningBot, telegram: FakeTeleg
 async def test_an_old_language_button_is_answered_quietly(
     bot: RunningBot, telegram: FakeTelegram, redis_url: str
 ) -> None:
-    import redis
 
     telegram.send_text(USER, WATER, forward_origin=CHANNEL)
     [brief] = await replies(telegram, USER)
     data = brief.reply_markup["inline_keyboard"][0][0]["callback_data"]
     assert data == "lang:en"  # no message ids a tampered client could change
-    client = redis.Redis.from_url(redis_url)
+    client = sync_client(redis_url)
     client.flushdb()  # days later: the cache has expired
     client.close()
     callback = telegram.press_button(USER, brief.message_id, data)

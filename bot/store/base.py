@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -16,6 +16,15 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 # (article id, where it came from, when it arrived): members of the sorted sets digests read.
 Entry = tuple[str, Source, float]
+
+
+def queue_delete(pipe: Any, key: str, *, command: str = "DEL") -> None:
+    """Queue the deletion of one key in a pipeline, on a single server and on a Cluster alike.
+
+    (redis-py's cluster pipeline does not queue `delete`/`unlink`: it runs them at once, split by
+    slot, as a coroutine the pipeline never awaits. A raw command is queued like any other.)
+    """
+    pipe.execute_command(command, key)
 
 
 def parse(raw: bytes | str | None, model: type[M], where: str = "") -> M | None:

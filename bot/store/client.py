@@ -5,6 +5,10 @@ reached, every operation returns its "nothing stored" default, one warning is lo
 few seconds no further attempt is made (so a dead Redis costs no latency); then it is tried again
 and a line is logged when it answers. An error *answer* (OOM, WRONGTYPE) is not an outage: that
 operation returns its default and an error is logged, and Redis stays in use.
+
+A `redis+cluster://` (or `rediss+cluster://`) URL is a Redis Cluster: redis-py's RedisCluster
+finds every node from the one named. The same code runs on both, because every command and script
+names one key, or keys that share a hash tag (bot.store.keys), and nothing scans on a hot path.
 """
 
 from __future__ import annotations
@@ -15,21 +19,55 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ClusterError, MaxConnectionsError, RedisClusterException, RedisError, ResponseError
 
 log = logging.getLogger(__name__)
 
 _DOWN = object()
+# Operations in flight at once, below the connection pool's size: a burst (a digest run, a crowd of
+# updates) queues here instead of failing with "too many connections" (which is not an outage).
+IN_FLIGHT = 96
+POOL_CONNECTIONS = 128  # per server (per node of a Cluster)
 RETRY_AFTER_SECONDS = 3.0  # how long a Redis that failed is left alone before the next try
 REFUSAL_LOG_SECONDS = 60.0  # one log line a minute per kind of error answer (OOM, WRONGTYPE…)
 
 # Deletes a lock only if we still own it (a lock that expired may belong to another process now).
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+# What redis-py's cluster client says when no node answers (an outage, not a bug of ours).
+_CLUSTER_UNREACHABLE = ("cannot be connected", "could not agree", "no targets")
+
+
+def cluster_url(url: str) -> str | None:
+    """The plain URL of a `redis+cluster://` URL (what RedisCluster is given), or None for a single server."""
+    scheme, sep, rest = url.partition("://")
+    plain = CLUSTER_SCHEMES.get(scheme.lower()) if sep else None
+    return f"{plain}://{rest}" if plain else None
+
+
+def connect(url: str) -> aioredis.Redis:
+    """redis-py's asyncio client for a URL: a RedisCluster for `redis+cluster://`, else a single server.
+
+    Typed as the single-server client: the store uses the commands both share (a cluster
+    pipeline splits by node; a MULTI or a script stays in one hash slot).
+    """
+    options: dict[str, Any] = {
+        "socket_connect_timeout": 1.0,
+        "socket_timeout": 2.0,
+        "retry": Retry(NoBackoff(), 1),  # one immediate retry heals a connection dropped by a restart
+        "health_check_interval": 15,
+        "max_connections": POOL_CONNECTIONS,
+    }
+    plain = cluster_url(url)
+    if plain is None:
+        return aioredis.from_url(url, **options)
+    cluster: Any = aioredis.RedisCluster.from_url(plain, **options)
+    return cast(aioredis.Redis, cluster)
 
 
 class Redis:
@@ -38,16 +76,12 @@ class Redis:
     def __init__(self, url: str, *, retry_after: float = RETRY_AFTER_SECONDS) -> None:
         self.url = url
         self.retry_after = retry_after
-        self.client: aioredis.Redis = aioredis.from_url(
-            url,
-            socket_connect_timeout=1.0,
-            socket_timeout=2.0,
-            retry=Retry(NoBackoff(), 1),  # one immediate retry heals a connection dropped by a restart
-            health_check_interval=15,
-        )
+        self.cluster = cluster_url(url) is not None
+        self.client: aioredis.Redis = connect(url)
         self._down_since: float | None = None
         self._next_try = 0.0
         self._refusals: dict[str, float] = {}  # error kind -> when it was last logged
+        self._gate = asyncio.Semaphore(IN_FLIGHT)
 
     @property
     def available(self) -> bool:
@@ -64,24 +98,38 @@ class Redis:
         if self._down_since is not None and now < self._next_try:
             return default
         try:
-            result = await op(self.client)
+            async with self._gate:
+                result = await op(self.client)
+        except MaxConnectionsError as exc:  # every connection busy: this process is saturated, Redis is fine
+            self._refused(exc)
+            return default
+        except ClusterError as exc:  # CLUSTERDOWN, or a cluster still failing after redirections: an outage
+            return self._down(exc, now, default)
+        except RedisClusterException as exc:
+            if not any(part in str(exc).lower() for part in _CLUSTER_UNREACHABLE):
+                self._refused(exc)  # e.g. keys of a command in different slots: a bug to fix, not an outage
+                return default
+            return self._down(exc, now, default)
         except ResponseError as exc:
             # Redis answered, with an error (OOM at maxmemory, WRONGTYPE, READONLY…): it is up, the
             # operation failed. Say so loudly (an operator must act), but do not stop using Redis.
             self._refused(exc)
             return default
         except (RedisError, OSError) as exc:
-            if self._down_since is None:
-                self._down_since = now
-                log.warning("Redis is unreachable (%s): working without the cache until it returns", exc)
-            self._next_try = now + self.retry_after
-            return default
+            return self._down(exc, now, default)
         if self._down_since is not None:
             log.warning("Redis is back after %.0f s: caching again", now - self._down_since)
             self._down_since = None
         return result
 
-    def _refused(self, exc: ResponseError) -> None:
+    def _down(self, exc: BaseException, now: float, default: Any) -> Any:
+        if self._down_since is None:
+            self._down_since = now
+            log.warning("Redis is unreachable (%s): working without the cache until it returns", exc)
+        self._next_try = now + self.retry_after
+        return default
+
+    def _refused(self, exc: Exception) -> None:
         kind = f"{type(exc).__name__}:{str(exc).split(' ', 1)[0]}"
         now = time.monotonic()
         if now - self._refusals.get(kind, -REFUSAL_LOG_SECONDS) >= REFUSAL_LOG_SECONDS:
@@ -121,4 +169,4 @@ class Redis:
             yield acquired
         finally:
             if acquired:
-                await self.run(lambda r: r.eval(_RELEASE, 1, key, token), None)
+                await self.run(lambda r: r.eval(RELEASE, 1, key, token), None)

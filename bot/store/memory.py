@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.store import keys
+from bot.store.base import queue_delete
 from bot.store.owners import KEY, OwnerData, expire_at_least, own
 
 CHANNELS = "channels"
@@ -148,7 +149,7 @@ class MemoryData(OwnerData):
                     actor, _, member = rest.partition(_SEP)
                     pipe.zrem(keys.memory_quotes(scope, actor), member)
                     pipe.hdel(keys.memory_said(scope, actor), member)
-            pipe.unlink(listed)
+            queue_delete(pipe, listed, command="UNLINK")
             return await pipe.execute()
 
         await self.redis.run(drop, None)

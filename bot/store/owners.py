@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.store import keys
-from bot.store.base import StoreBase
+from bot.store.base import StoreBase, queue_delete
 
 PRUNE_MARGIN = 600  # an entry outlives its key by this much: the replicas' clocks may differ a little
 KEY, ARTICLE, TURNS = "k:", "a:", "t:"
@@ -108,7 +108,7 @@ class OwnerData(StoreBase):
             for thread in threads:
                 pipe.eval(_DROP_TURNS, 1, thread, uid)
             for name in [*doomed, *names]:
-                pipe.unlink(name)  # one key a command: a multi-key DEL fails across Cluster slots
+                queue_delete(pipe, name, command="UNLINK")  # one key a command: no multi-key DEL across slots
             pipe.zrem(keys.subscriptions_due(), uid)  # a chat's place in the digest schedule
             results = await pipe.execute(raise_on_error=False)
             if any(isinstance(result, Exception) for result in results):

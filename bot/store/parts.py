@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from bot.store import keys
+from bot.store.base import queue_delete
 from bot.store.owners import KEY, OwnerData, own
 
 PARTS_TTL = 60
@@ -46,7 +47,7 @@ class PartsData(OwnerData):
         async def take(r: Any) -> Any:
             pipe = r.pipeline(transaction=True)
             pipe.lrange(key, 0, -1)
-            pipe.delete(key)
+            queue_delete(pipe, key)
             return (await pipe.execute())[0]
 
         return [json.loads(item) for item in await self.redis.run(take, [])]

@@ -133,9 +133,10 @@ class UsageData(StoreBase):
             pipe = r.pipeline(transaction=False)
             for day in days:
                 pipe.hgetall(keys.stats(day))
-                pipe.pfcount(keys.stats_users(day))
-            result: list[Any] = await pipe.execute()
-            return result
+            counts = await pipe.execute()
+            # PFCOUNT one key at a time: redis-py's cluster pipeline refuses it (a /stats command is rare).
+            users = [await r.pfcount(keys.stats_users(day)) for day in days]
+            return [value for pair in zip(counts, users, strict=True) for value in pair]
 
         raw = await self.redis.run(op, [{}, 0] * len(days))
         out = []
