@@ -20,6 +20,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 REGISTRY = CollectorRegistry(auto_describe=True)  # the bot's own metrics only (no default collectors)
 
 UPDATES = Counter("naba_updates", "Telegram updates received, by kind", ["kind"], registry=REGISTRY)
+REPEATED_UPDATES = Counter(
+    "naba_updates_repeated",
+    "Updates dropped because a replica had taken them already (a webhook or load balancer retry)",
+    registry=REGISTRY,
+)
 BRIEFS = Counter("naba_briefs", "Briefs sent to a chat", registry=REGISTRY)
 CACHE = Counter("naba_analysis_cache", "Analysis cache lookups by result (hit|miss)", ["result"], registry=REGISTRY)
 MODEL_CALLS = Counter(

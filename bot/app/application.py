@@ -5,23 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeChat, Update
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.app import metrics
 from bot.app.logs import tag_records
 from bot.app.ports import bind, cannot_listen
+from bot.app.ratelimit import SharedRateLimiter
 from bot.app.services import Services
 from bot.config import Settings, safe_url
 from bot.errors import ConfigError, NabaError
 from bot.handlers import observe, register, schedule
 from bot.handlers.context import CONTEXT_TYPES
-from bot.metrics import RATE_LIMITED
 from bot.models import Lang
 from bot.render.catalogue import t
 from bot.store import Store
@@ -32,11 +31,6 @@ COMMANDS = ("start", "help", "lang", "brief", "who", "subscribe", "unsubscribe",
 GROUP_COMMANDS = ("brief", "who", "lang", "subscribe", "unsubscribe", "digest", "help")
 # Updates are handled concurrently so one slow model call never holds up other chats.
 CONCURRENT_UPDATES = 64
-RATE_LIMIT_RETRIES = 5
-# Telegram allows about 30 messages a second overall and 20 a minute per group. The bot paces a
-# little below: requests that leave evenly spaced can still arrive bunched after network jitter.
-OVERALL_PER_SECOND = 28
-GROUP_PER_MINUTE = 19
 
 
 def file_url(base_url: str) -> str:
@@ -55,11 +49,13 @@ def build_application(settings: Settings) -> Application:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (ask @BotFather for one)")
 
     server: metrics.MetricsServer | None = None
+    limiter = SharedRateLimiter()  # Telegram's limits, shared with every replica once the store is open
 
     async def post_init(application: Application) -> None:
         nonlocal server
         tag_records(observe.CURRENT)
         services = application.bot_data.services = await Services.open(settings)
+        limiter.attach(services.store, application.bot.id)
         # The model SDK and tiktoken load lazily; here, off the event loop, not at the first article.
         await asyncio.to_thread(services.warm_up)
         if settings.metrics_port is not None:
@@ -98,41 +94,13 @@ def build_application(settings: Settings) -> Application:
         .base_file_url(file_url(settings.telegram_base_url))
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(CONCURRENT_UPDATES)
-        .rate_limiter(
-            CountingRateLimiter(
-                overall_max_rate=OVERALL_PER_SECOND, group_max_rate=GROUP_PER_MINUTE, max_retries=RATE_LIMIT_RETRIES
-            )
-        )
+        .rate_limiter(limiter)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     register(application)
     return application
-
-
-class CountingRateLimiter(AIORateLimiter):
-    """python-telegram-bot's rate limiter, counting every 429 Telegram sends (also those it retries)."""
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        """Send the request through the limiter; a RetryAfter answer is counted, then handled as usual."""
-
-        async def counted(*a: Any, **kw: Any) -> Any:
-            try:
-                return await callback(*a, **kw)
-            except RetryAfter:
-                RATE_LIMITED.labels(server="telegram").inc()
-                raise
-
-        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
 
 
 async def set_commands(application: Application, admins: list[int] | None = None) -> None:

@@ -19,6 +19,7 @@ from bot.store.embedded import EmbeddedValkey
 from bot.store.endpoints import EndpointData
 from bot.store.memory import MemoryData
 from bot.store.owners import LegacyIndex, expire_at_least
+from bot.store.pace import PaceData
 from bot.store.parts import PartsData
 from bot.store.usage import UsageData
 
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 PARSE_OFF_LOOP = 100  # stored values read at once above which they are parsed in a worker thread
 
 
-class Store(ChatData, DigestData, PartsData, UsageData, AccessData, LegacyIndex, EndpointData, MemoryData):
+class Store(
+    ChatData, DigestData, PartsData, UsageData, AccessData, LegacyIndex, EndpointData, MemoryData, PaceData
+):
     """Typed access to the bot's Redis data; every key has the `naba:` prefix and (but subscriptions) a TTL."""
 
     def __init__(self, redis: Redis, *, ttl: int, embedded: EmbeddedValkey | None = None) -> None:

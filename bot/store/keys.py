@@ -181,3 +181,26 @@ def memory_said(scope: str, actor: str) -> str:
 def memory_article(scope: str, article_id: str) -> str:
     """Who said what: what one article added to a memory (set), so an edited or withdrawn post can be taken out."""
     return f"{PREFIX}{{mem:{scope}}}:art:{article_id}"
+
+
+def send_pace(bot_id: int) -> str:
+    """The bot's shared send budget: when its next message may leave (GCRA, shared by every replica).
+
+    All of a bot's pacing keys share the tag `{tg:<bot id>}`, so one script reads and moves them together.
+    """
+    return f"{PREFIX}{{tg:{bot_id}}}:pace"
+
+
+def send_pace_chat(bot_id: int, chat_id: int | str) -> str:
+    """One group's share of the send budget (Telegram allows about 20 messages a minute in a group)."""
+    return f"{PREFIX}{{tg:{bot_id}}}:pace:{chat_id}"
+
+
+def send_pause(bot_id: int) -> str:
+    """Until when no replica sends (Unix ms): set from a 429's retry_after, so every replica honours it."""
+    return f"{PREFIX}{{tg:{bot_id}}}:pause"
+
+
+def update_seen(bot_id: int, update_id: int) -> str:
+    """Set by the replica that takes an update first; a re-posted update finds it and is dropped."""
+    return f"{PREFIX}update:{bot_id}:{update_id}"
