@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from bot.models import Lang, Subscription
 from bot.pipeline.analyse import ArticlePipeline
 from bot.store import Store
 from bot.store.base import Entry
+from bot.store.digests import BUSY, CLAIM_SECONDS, SENT
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +258,7 @@ class Digests:
                 if not due:
                     break
                 tried.update(chat for chat, _ in due)
+                random.shuffle(due)  # replicas reading the same page start at different chats: fewer lost claims
                 if channel is None:
                     channel = await self.channel_index(now.timestamp())
 
@@ -295,9 +298,38 @@ class Digests:
             await self.store.reschedule(chat_id, next_due(subscription.time, subscription.timezone, now).timestamp())
             return False
         following = next_due(subscription.time, subscription.timezone, due)
-        if not await self.store.claim_digest(chat_id, day):
+        claim = await self.store.claim_digest(chat_id, day)
+        if claim == SENT:  # sent already (before a restart, or by another replica)
             await self.store.reschedule(chat_id, following.timestamp())
-            return False  # sent already (a restart) or being sent by another replica
+            return False
+        if claim == BUSY:
+            return False  # another replica is sending it; if it dies, its claim runs out and a later run sends it
+        keeping = asyncio.create_task(self._keep_claim(chat_id, day, claim), name=f"digest-claim-{chat_id}")
+        try:
+            return await self._send_claimed(subscription, chat_id, day, claim, following, now, channel, render, send)
+        finally:
+            keeping.cancel()
+
+    async def _keep_claim(self, chat_id: int, day: str, token: str) -> None:
+        """Renew a digest's claim while it is being sent (a long digest, or a wait for Telegram's budget)."""
+        while True:
+            await asyncio.sleep(CLAIM_SECONDS / 3)
+            if not await self.store.renew_digest(chat_id, day, token):
+                log.warning("chat %s: the digest's claim was lost while sending (Redis unreachable?)", chat_id)
+                return
+
+    async def _send_claimed(
+        self,
+        subscription: Subscription,
+        chat_id: int,
+        day: str,
+        claim: str,
+        following: datetime,
+        now: datetime,
+        channel: StoryIndex,
+        render: Render,
+        send: Send,
+    ) -> bool:
         delivered = False
         try:
             outbox = await self.store.digest_outbox(chat_id, day)
@@ -317,7 +349,7 @@ class Digests:
             return False
         except DeliveryFailed as exc:
             if exc.retry:
-                await self.store.release_digest(chat_id, day)  # the next run goes on where this one stopped
+                await self.store.release_digest(chat_id, day, claim)  # the next run goes on where this one stopped
                 return False
             metrics.DIGESTS.labels(result="failed").inc()
             metrics.record(metrics.Event.DIGEST_FAILED)

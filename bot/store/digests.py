@@ -7,14 +7,22 @@ name; the day's markers are listed in the chat's index (bot.store.owners).
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from bot.models import Source, Subscription
 from bot.store import keys
-from bot.store.base import Entry, entry_member, parse_entry
+from bot.store.base import Entry, entry_member, parse_entry, queue_delete
+from bot.store.client import RELEASE
 from bot.store.owners import CHANNEL, KEY, OwnerData, claim_article, own
 
-CLAIM_SECONDS = 600  # a replica that dies while sending frees the digest for another after this
+CLAIM_SECONDS = 30  # a replica that dies while sending frees the digest for another after this (renewed meanwhile)
+SENT, BUSY = "sent", "busy"
+# A claim: this replica's token, or SENT (the day's digest went out), or BUSY (another replica has it).
+Claim = str
+_DOWN = object()
+# Extends a claim only if it is still the caller's (an expired one may be another replica's now).
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
 SENT_SECONDS = 3 * 86_400
 CHANNEL_WINDOW = 2 * 86_400
 
@@ -45,7 +53,7 @@ class DigestData(OwnerData):
 
         async def delete(r: Any) -> Any:
             pipe = r.pipeline(transaction=False)
-            pipe.delete(keys.subscription(chat_id))
+            queue_delete(pipe, keys.subscription(chat_id))
             pipe.zrem(keys.subscriptions_due(), str(chat_id))
             return await pipe.execute()
 
@@ -63,17 +71,31 @@ class DigestData(OwnerData):
         """Move a subscription's next digest (only if the subscription still exists)."""
         await self.redis.run(lambda r: r.zadd(keys.subscriptions_due(), {str(chat_id): due}, xx=True), None)
 
-    async def claim_digest(self, chat_id: int, day: str) -> bool:
-        """Take the right to send a chat's digest for a local day; False if sent or being sent elsewhere."""
-        key = keys.digest_sent(chat_id, day)
+    async def claim_digest(self, chat_id: int, day: str) -> Claim:
+        """Take the right to send a chat's digest for a local day, for CLAIM_SECONDS (renew_digest keeps it).
+
+        Returns a token when this replica has it; SENT when the day's digest went out already; BUSY
+        while another replica holds it (its claim runs out within CLAIM_SECONDS if it dies).
+        """
+        key, token = keys.digest_sent(chat_id, day), f"sending:{uuid.uuid4().hex}"
 
         async def claim(r: Any) -> Any:
             pipe = r.pipeline(transaction=False)
             own(pipe, chat_id, {KEY + key: SENT_SECONDS})  # digest_done keeps the marker that long
-            pipe.set(key, "sending", nx=True, ex=CLAIM_SECONDS)
+            pipe.set(key, token, nx=True, ex=CLAIM_SECONDS, get=True)  # the value it had, if any
             return (await pipe.execute())[-1]
 
-        return bool(await self.redis.run(claim, False))
+        held = await self.redis.run(claim, _DOWN)
+        if held is _DOWN:
+            return BUSY  # no Redis: no digest is sent twice, so none is sent until it is back
+        if held is None:
+            return token
+        return SENT if (held.decode() if isinstance(held, bytes) else str(held)) == "sent" else BUSY
+
+    async def renew_digest(self, chat_id: int, day: str, token: str) -> bool:
+        """Keep a claim for another CLAIM_SECONDS while its digest is being sent; False if it was lost."""
+        key = keys.digest_sent(chat_id, day)
+        return bool(await self.redis.run(lambda r: r.eval(_RENEW, 1, key, token, CLAIM_SECONDS), 0))
 
     async def digest_done(self, chat_id: int, day: str) -> None:
         """Mark a day's digest as sent (kept a few days, so a restart never sends it again)."""
@@ -87,9 +109,10 @@ class DigestData(OwnerData):
 
         await self.redis.run(write, None)
 
-    async def release_digest(self, chat_id: int, day: str) -> None:
-        """Give a claim back after a failure that a later try may not have."""
-        await self.redis.run(lambda r: r.delete(keys.digest_sent(chat_id, day)), None)
+    async def release_digest(self, chat_id: int, day: str, token: str) -> None:
+        """Give a claim back after a failure that a later try may not have (only if it is still ours)."""
+        key = keys.digest_sent(chat_id, day)
+        await self.redis.run(lambda r: r.eval(RELEASE, 1, key, token), None)
 
     async def digest_outbox(self, chat_id: int, day: str) -> tuple[list[str], int] | None:
         """A digest sent part-way: its messages and how many of them were sent."""
