@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only pipeline|extract|memory|bot|digest|cli] [--subscribers N] [--chats N]`.
+"""`python -m bench [--quick] [--only pipeline|extract|memory|bot|digest|cli|cluster] [--subscribers N] [--chats N]`.
 
 Prints the figures."""
 
@@ -13,7 +13,7 @@ import time
 import warnings
 from datetime import UTC, datetime
 
-from bench import bot, cli, digest, extract, fanout, memory, pipeline
+from bench import bot, cli, cluster, digest, extract, fanout, memory, pipeline
 from bench.common import redis_server
 
 QUICK_SUBSCRIBERS, SUBSCRIBERS = 200, 10_000
@@ -25,7 +25,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Naba's benchmarks (DESIGN §5).")
     parser.add_argument("--quick", action="store_true", help="small N for a smoke run (under a minute)")
     parser.add_argument(
-        "--only", choices=("pipeline", "extract", "memory", "bot", "digest", "cli"), help="run one section"
+        "--only", choices=("pipeline", "extract", "memory", "bot", "digest", "cli", "cluster"), help="run one section"
     )
     parser.add_argument("--subscribers", type=int, help=f"digest subscribers (default {SUBSCRIBERS:,})")
     parser.add_argument("--chats", type=int, help=f"simultaneous chats (default {CHATS})")
@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(fanout.run(url, subscribers))
         if args.only in (None, "cli"):
             cli.run(url, args.quick)
+        if args.only in (None, "cluster"):
+            asyncio.run(cluster.limiter_cost(url, args.quick))
+            cluster.run(args.quick)
     print(f"\nDone in {time.monotonic() - started:.0f} s.")
 
 
