@@ -10,5 +10,5 @@ COPY prompts ./prompts
 RUN pip install -e . && useradd --create-home naba && mkdir -p /data && chown naba /data
 USER naba
 VOLUME ["/data"]
-EXPOSE 8443
+EXPOSE 8443 9000
 CMD ["naba", "run"]

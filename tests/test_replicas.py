@@ -20,11 +20,11 @@ from bot.app.application import build_application, webhook_options
 from bot.app.ratelimit import SharedRateLimiter
 from bot.app.services import Services
 from bot.models import Source, Subscription
-from bot.store import Store
+from bot.store import Store, keys
 from bot.store.client import Redis
 from bot.store.pace import Rate
 from tests.articles import PORT, WATER
-from tests.fakes.cluster import free_port
+from tests.fakes.cluster import free_port, sync_client
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import CHANNEL, replies
 
@@ -58,7 +58,6 @@ def _chats(telegram: FakeTelegram, first: int, n: int) -> list[int]:
     return list(range(first, first + n))
 
 
-@pytest.mark.slow
 async def test_two_replicas_keep_to_one_send_budget(telegram: FakeTelegram, redis_url: str) -> None:
     """Two replicas sending at once: with their own budgets they exceed Telegram's 30 a second (the fake
     answers 429); with the shared one, all 90 messages arrive and Telegram never refuses one."""
@@ -123,6 +122,38 @@ async def test_a_group_budget_is_shared_too(telegram: FakeTelegram, redis_url: s
         for send in sends:
             send.cancel()
         await asyncio.gather(*sends, return_exceptions=True)
+
+
+async def test_a_busy_group_does_not_hold_up_other_chats(telegram: FakeTelegram, redis_url: str) -> None:
+    """A group's spent budget delays only that group's messages: a private chat's reply goes at once."""
+    group = -100778
+    telegram.register_chat(group, "supergroup")
+    _chats(telegram, 5100, 1)
+    async with replica(telegram, SharedRateLimiter(group=Rate(3, 60.0)), redis_url) as bot:
+        backlog = [asyncio.create_task(bot.send_message(group, f"{i}")) for i in range(8)]
+        await telegram.wait_for(lambda: len(telegram.bot_messages(group)) == 3)
+        await asyncio.wait_for(bot.send_message(5100, "رد"), 2.0)  # not behind the group's five waiting ones
+        assert len(telegram.bot_messages(group)) == 3
+        for send in backlog:
+            send.cancel()
+        await asyncio.gather(*backlog, return_exceptions=True)
+
+
+async def test_messages_already_scheduled_keep_a_429_pause_too(telegram: FakeTelegram, redis_url: str) -> None:
+    """Messages that had their moment reserved before the 429 wait out its pause as well, on both replicas."""
+    chats = _chats(telegram, 5200, 10)
+    telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 2", retry_after=2)
+    budget = Rate(1, 0.5)  # one at a time, half a second apart: the others are waiting for their slot at the 429
+    async with (
+        replica(telegram, SharedRateLimiter(overall=budget), redis_url) as one,
+        replica(telegram, SharedRateLimiter(overall=budget), redis_url) as two,
+    ):
+        sends = [bot.send_message(chat, "خبر") for bot, chat in zip([one, two] * 5, chats, strict=True)]
+        await asyncio.gather(*sends)
+    [refused] = telegram.rejected
+    during = [c for c in telegram.calls_to("sendMessage") if refused.time < c.time < refused.time + 2.0]
+    assert during == []
+    assert len([c for c in telegram.calls_to("sendMessage") if c.ok]) == 10
 
 
 async def test_without_redis_each_replica_paces_itself(telegram: FakeTelegram) -> None:
@@ -231,3 +262,40 @@ async def test_a_replica_that_dies_mid_run_leaves_its_digests_to_the_others(
     finally:
         for services in replicas:
             await services.close()
+
+
+async def test_a_replica_whose_claim_ran_out_stops_sending(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica stalled past its claim (another took the digest over meanwhile) does not send it too."""
+    monkeypatch.setattr("bot.store.digests.CLAIM_SECONDS", 1)
+    monkeypatch.setattr("bot.digest.service.CLAIM_SECONDS", 1)
+    services = await Services.open(settings)
+    try:
+        chat = 21_000
+        article = await services.pipeline.analyse(WATER)
+        now = services.clock.now()
+        await services.store.add_chat_article(chat, article.article.id, Source(kind="channel", name="قناة"), now.timestamp())
+        await services.digests.subscribe(chat, [(now + timedelta(minutes=1)).strftime("%H:%M"), "UTC"], "ar", group=False)
+        services.clock.advance(120)
+        day = services.clock.now().strftime("%Y-%m-%d")
+        sent: list[int] = []
+        stalled, release = asyncio.Event(), asyncio.Event()
+
+        async def render(subscription: Subscription, stories: Any, day: str) -> list[str]:
+            return ["digest"]
+
+        async def send(chat_id: int, html: str) -> None:
+            stalled.set()
+            await release.wait()  # a replica stalled (a long GC pause, a network partition)…
+            sent.append(chat_id)
+
+        run = asyncio.create_task(services.digests.run_due(render, send))
+        await asyncio.wait_for(stalled.wait(), 10)
+        client = sync_client(settings.redis_url)
+        client.set(keys.digest_sent(chat, day), "sending:another-replica", ex=60)  # …and another took over
+        client.close()
+        assert await asyncio.wait_for(run, 5) == 0  # its renewal found the claim gone and stopped the send
+        release.set()
+        await asyncio.sleep(0.1)
+        assert sent == []
+    finally:
+        await services.close()

@@ -179,13 +179,13 @@ async def test_channel_posts_count_too_and_a_long_list_is_paged(bot_settings, te
     from tests.conftest import APPROVED_CHANNELS
 
     async with run_bot(bot_settings(analyzer="rules"), telegram) as running:
-        for i in (1, 2):  # an approved channel's posts: every chat's memory
+        for i in (1, 2):  # an approved channel's posts: every chat's memory (one after the other: newest first)
             telegram.post_to_channel(APPROVED_CHANNELS[0], _numbered(i), title="قناة معتمدة")
-        for _ in range(100):  # analysed and remembered on arrival, in the background of the update
-            answer = await running.services.memory.who(USER, "غوتيريس")
-            if answer.page is not None and answer.page.total == 2:
-                break
-            await asyncio.sleep(0.05)
+            for _ in range(100):  # analysed and remembered on arrival, in the background of the update
+                answer = await running.services.memory.who(USER, "غوتيريس")
+                if answer.page is not None and answer.page.total == i:
+                    break
+                await asyncio.sleep(0.05)
         await _forward(telegram, USER, [_numbered(i) for i in range(3, 8)], first_id=300)
         first = await _who(telegram, USER, "غوتيريس")
         assert "1–5 من 7" in first.text

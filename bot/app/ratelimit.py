@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -34,12 +35,21 @@ RETRIES = 5
 LOCAL_GROUPS_MAX = 10_000  # in-process group buckets kept while Redis is away (the idle ones are dropped)
 
 
+def _seconds(exc: RetryAfter) -> float:
+    """A 429's retry_after in seconds (read as python-telegram-bot's own limiter does: the public
+    property warns while PTB moves it from int to timedelta)."""
+    value: Any = getattr(exc, "_retry_after", None)
+    if value is None:
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
 class Pace(Protocol):
     """What the limiter needs of the store (bot.store.pace.PaceData)."""
 
     async def reserve_send(
         self, bot_id: int, overall: Rate, group: tuple[int | str, Rate] | None
-    ) -> float | None: ...
+    ) -> tuple[float, bool] | None: ...
     async def wait_for_pause(self, bot_id: int) -> float | None: ...
     async def pause_sends(self, bot_id: int, seconds: float) -> bool: ...
 
@@ -92,34 +102,53 @@ class SharedRateLimiter(BaseRateLimiter[int]):
                 if attempt == retries:
                     log.warning("Telegram still answers 429 after %d retries: giving up on this request", retries)
                     raise
-                sleep = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+                sleep = _seconds(exc)
                 log.info("Telegram answered 429: every replica waits %.1f s", sleep + 0.1)
                 await self._pause(sleep + 0.1)
         raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
 
     async def _wait(self, to_chat: bool, group: int | str | None) -> None:
         """Sleep until this request's moment: reserved in Redis, or from the in-process buckets."""
-        if self._pace is not None:
-            if not to_chat:
-                wait = await self._pace.wait_for_pause(self._bot_id)
-            else:
-                shared_group = None if group is None else (group, self.group)
-                wait = await self._pace.reserve_send(self._bot_id, self.overall, shared_group)
-            if wait is not None:
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                return
+        if self._pace is not None and await self._wait_shared(self._pace, to_chat, group):
+            return
         await self._wait_locally(to_chat, group)
 
+    async def _wait_shared(self, pace: Pace, to_chat: bool, group: int | str | None) -> bool:
+        """Wait for the shared budget; False when Redis cannot be reached (the caller paces locally)."""
+        if not to_chat:
+            wait = await pace.wait_for_pause(self._bot_id)
+            if wait is None:
+                return False
+            await asyncio.sleep(wait)
+            return True
+        shared_group = None if group is None else (group, self.group)
+        slept = False
+        while True:
+            reserved = await pace.reserve_send(self._bot_id, self.overall, shared_group)
+            if reserved is None:
+                return False
+            wait, again = reserved
+            if wait > 0:
+                await asyncio.sleep(wait)
+                slept = True
+            if not again:
+                break
+            shared_group = None  # the group's slot has come: now the bot's
+        if slept:
+            # A 429 may have paused every replica while this one waited for its slot: keep to it too.
+            pause = await pace.wait_for_pause(self._bot_id)
+            if pause:
+                await asyncio.sleep(pause)
+        return True
+
     async def _wait_locally(self, to_chat: bool, group: int | str | None) -> None:
-        pause = self._paused_until - time.monotonic()
+        if to_chat:
+            if group is not None:
+                await self._group_limiter(group).acquire()
+            await self._local.acquire()
+        pause = self._paused_until - time.monotonic()  # after the buckets: a 429 meanwhile holds this one too
         if pause > 0:
             await asyncio.sleep(pause)
-        if not to_chat:
-            return
-        if group is not None:
-            await self._group_limiter(group).acquire()
-        await self._local.acquire()
 
     def _group_limiter(self, group: int | str) -> AsyncLimiter:
         limiter = self._local_groups.get(group)

@@ -36,6 +36,7 @@ COMPOSED_SECONDS = 600  # a chat's composed digest is reused while nothing it is
 COMPOSED_MAX = 20_000
 OFF_LOOP_ITEMS = 300  # a digest of more articles (the chat's and the index's) is grouped in a worker thread
 PURGE_EVERY = 500  # compositions between two sweeps of the expired ones
+DONE_TRIES = 6  # attempts to record a sent digest while Redis is away (over about half a minute)
 
 # Renders a digest into Telegram HTML messages; sends one of them to a chat (raises ChatUnreachable,
 # ChatMoved or DeliveryFailed).
@@ -304,18 +305,37 @@ class Digests:
             return False
         if claim == BUSY:
             return False  # another replica is sending it; if it dies, its claim runs out and a later run sends it
-        keeping = asyncio.create_task(self._keep_claim(chat_id, day, claim), name=f"digest-claim-{chat_id}")
+        sending = asyncio.create_task(
+            self._send_claimed(subscription, chat_id, day, claim, following, now, channel, render, send),
+            name=f"digest-{chat_id}",
+        )
+        lost = asyncio.Event()
+        keeping = asyncio.create_task(self._keep_claim(chat_id, day, claim, sending, lost), name=f"claim-{chat_id}")
         try:
-            return await self._send_claimed(subscription, chat_id, day, claim, following, now, channel, render, send)
+            return await sending
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if lost.is_set() and not (current is not None and current.cancelling()):
+                return False  # the claim was lost: whoever holds it now goes on from the outbox
+            raise
         finally:
             keeping.cancel()
 
-    async def _keep_claim(self, chat_id: int, day: str, token: str) -> None:
-        """Renew a digest's claim while it is being sent (a long digest, or a wait for Telegram's budget)."""
+    async def _keep_claim(
+        self, chat_id: int, day: str, token: str, sending: asyncio.Task[bool], lost: asyncio.Event
+    ) -> None:
+        """Renew a digest's claim while it is being sent (a long digest, or a wait for Telegram's budget).
+
+        While Redis is away it keeps trying; a claim that ran out (another replica may hold it) stops
+        the sending, so no digest goes out twice.
+        """
         while True:
             await asyncio.sleep(CLAIM_SECONDS / 3)
-            if not await self.store.renew_digest(chat_id, day, token):
-                log.warning("chat %s: the digest's claim was lost while sending (Redis unreachable?)", chat_id)
+            renewed = await self.store.renew_digest(chat_id, day, token)
+            if renewed is False:
+                log.warning("chat %s: the digest's claim ran out while sending; another run goes on", chat_id)
+                lost.set()
+                sending.cancel()
                 return
 
     async def _send_claimed(
@@ -354,9 +374,19 @@ class Digests:
             metrics.DIGESTS.labels(result="failed").inc()
             metrics.record(metrics.Event.DIGEST_FAILED)
             log.warning("the digest for chat %s could not be sent: %s", chat_id, exc)
-        await self.store.digest_done(chat_id, day)
+        await self._mark_done(chat_id, day)
         await self.store.reschedule(chat_id, following.timestamp())
         return delivered
+
+    async def _mark_done(self, chat_id: int, day: str) -> None:
+        """Record a digest as sent, trying again while Redis is away (the claim is renewed meanwhile):
+        unrecorded, it would be sent again once the claim runs out."""
+        for _ in range(DONE_TRIES - 1):
+            if await self.store.digest_done(chat_id, day):
+                return
+            await asyncio.sleep(CLAIM_SECONDS / 6)
+        if not await self.store.digest_done(chat_id, day):
+            log.error("chat %s: its digest went out but Redis did not record it: it may be sent again", chat_id)
 
     async def _deliver(self, chat_id: int, day: str, messages: list[str], first: int, send: Send) -> int:
         """Send the digest's messages from `first` on; returns the chat id used.

@@ -2,9 +2,12 @@
 taken it already, count it, note its user as active today, and name it in every log line written
 while it is handled.
 
-Telegram posts a webhook update again when it did not get a quick 200, and a load balancer may
-retry a request on another replica: the first replica to see an update id marks it in Redis (SET NX,
-for UPDATE_SEEN_SECONDS) and any later copy, on any replica, is dropped, so nobody gets two replies.
+In webhook mode Telegram posts an update again when it did not get a quick 200, and a load balancer
+may retry a request on another replica: the first replica to see an update id marks it in Redis (SET
+NX, for UPDATE_SEEN_SECONDS) and any later copy, on any replica, is dropped, so nobody gets two
+replies. (At most once, then: were a replica to die between taking an update and answering it, the
+copy is dropped too; but Telegram, which had its 200, would not have posted it again anyway.) Long
+polling has one consumer and no copies: a restart's re-delivered updates are handled, as before.
 
 The names are a context variable: python-telegram-bot handles one update, all its handler groups,
 in one task (a task of its own with concurrent updates), and a task started from there copies the
@@ -42,7 +45,8 @@ async def on_update(update: Update, context: Context) -> None:
     chat = update.effective_chat
     CURRENT.set((update.update_id, chat.id if chat else None))
     services = context.bot_data.services
-    if not await services.store.first_sight(context.bot.id, update.update_id, UPDATE_SEEN_SECONDS):
+    webhook = services.settings.webhook_url is not None
+    if webhook and not await services.store.first_sight(context.bot.id, update.update_id, UPDATE_SEEN_SECONDS):
         REPEATED_UPDATES.inc()
         raise ApplicationHandlerStop
     UPDATES.labels(kind=kind_of(update)).inc()

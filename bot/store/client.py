@@ -76,7 +76,6 @@ class Redis:
     def __init__(self, url: str, *, retry_after: float = RETRY_AFTER_SECONDS) -> None:
         self.url = url
         self.retry_after = retry_after
-        self.cluster = cluster_url(url) is not None
         self.client: aioredis.Redis = connect(url)
         self._down_since: float | None = None
         self._next_try = 0.0
@@ -94,33 +93,37 @@ class Redis:
 
     async def run(self, op: Callable[[aioredis.Redis], Awaitable[Any]], default: Any) -> Any:
         """Run one operation; on a connection problem return `default`."""
-        now = time.monotonic()
-        if self._down_since is not None and now < self._next_try:
+        if self._down_since is not None and time.monotonic() < self._next_try:
             return default
-        try:
-            async with self._gate:
+        async with self._gate:
+            now = time.monotonic()
+            if self._down_since is not None and now < self._next_try:
+                return default  # found down while this one waited its turn
+            try:
                 result = await op(self.client)
-        except MaxConnectionsError as exc:  # every connection busy: this process is saturated, Redis is fine
-            self._refused(exc)
-            return default
-        except ClusterError as exc:  # CLUSTERDOWN, or a cluster still failing after redirections: an outage
-            return self._down(exc, now, default)
-        except RedisClusterException as exc:
-            if not any(part in str(exc).lower() for part in _CLUSTER_UNREACHABLE):
-                self._refused(exc)  # e.g. keys of a command in different slots: a bug to fix, not an outage
+            except MaxConnectionsError as exc:  # every connection busy: this process is saturated, Redis is fine
+                self._refused(exc, "every connection to Redis is busy (a burst of work)")
                 return default
-            return self._down(exc, now, default)
-        except ResponseError as exc:
-            # Redis answered, with an error (OOM at maxmemory, WRONGTYPE, READONLY…): it is up, the
-            # operation failed. Say so loudly (an operator must act), but do not stop using Redis.
-            self._refused(exc)
-            return default
-        except (RedisError, OSError) as exc:
-            return self._down(exc, now, default)
+            except (RedisError, RedisClusterException, OSError) as exc:
+                return self._failed(exc, now, default)
         if self._down_since is not None:
             log.warning("Redis is back after %.0f s: caching again", now - self._down_since)
             self._down_since = None
         return result
+
+    def _failed(self, exc: Exception, now: float, default: Any) -> Any:
+        """An operation's error: an outage (Redis is left alone for a few seconds) or a refusal (logged)."""
+        if isinstance(exc, ClusterError):  # CLUSTERDOWN, or a cluster still failing after redirections
+            return self._down(exc, now, default)
+        if isinstance(exc, RedisClusterException) and not any(p in str(exc).lower() for p in _CLUSTER_UNREACHABLE):
+            self._refused(exc)  # e.g. keys of one command in different slots: a bug to fix, not an outage
+            return default
+        if isinstance(exc, ResponseError):
+            # Redis answered, with an error (OOM at maxmemory, WRONGTYPE, READONLY…): it is up, the
+            # operation failed. Say so loudly (an operator must act), but do not stop using Redis.
+            self._refused(exc)
+            return default
+        return self._down(exc, now, default)
 
     def _down(self, exc: BaseException, now: float, default: Any) -> Any:
         if self._down_since is None:
@@ -129,11 +132,15 @@ class Redis:
         self._next_try = now + self.retry_after
         return default
 
-    def _refused(self, exc: Exception) -> None:
+    def _refused(self, exc: Exception, what: str | None = None) -> None:
+        """Log an operation that failed while Redis is up, once a minute per kind of error."""
         kind = f"{type(exc).__name__}:{str(exc).split(' ', 1)[0]}"
         now = time.monotonic()
         if now - self._refusals.get(kind, -REFUSAL_LOG_SECONDS) >= REFUSAL_LOG_SECONDS:
             self._refusals[kind] = now
+            if what is not None:
+                log.warning("%s: an operation went without its data", what)
+                return
             log.error(
                 "Redis refused a command (%s: %s); going on without that data: check the server",
                 type(exc).__name__,

@@ -21,8 +21,14 @@ SENT, BUSY = "sent", "busy"
 # A claim: this replica's token, or SENT (the day's digest went out), or BUSY (another replica has it).
 Claim = str
 _DOWN = object()
-# Extends a claim only if it is still the caller's (an expired one may be another replica's now).
-_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
+# Extends a claim only if it is still the caller's (an expired one may be another replica's now);
+# 2 when the digest is marked sent (nothing left to hold), 0 when the claim is gone.
+_RENEW = """
+local held = redis.call('get', KEYS[1])
+if held == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end
+if held == 'sent' then return 2 end
+return 0
+"""
 SENT_SECONDS = 3 * 86_400
 CHANNEL_WINDOW = 2 * 86_400
 
@@ -92,13 +98,17 @@ class DigestData(OwnerData):
             return token
         return SENT if (held.decode() if isinstance(held, bytes) else str(held)) == "sent" else BUSY
 
-    async def renew_digest(self, chat_id: int, day: str, token: str) -> bool:
-        """Keep a claim for another CLAIM_SECONDS while its digest is being sent; False if it was lost."""
+    async def renew_digest(self, chat_id: int, day: str, token: str) -> bool | None:
+        """Keep a claim for another CLAIM_SECONDS while its digest is being sent: True when renewed (or
+        the digest is marked sent), False when it is lost (it ran out: another replica may hold it
+        now), None when Redis is away."""
         key = keys.digest_sent(chat_id, day)
-        return bool(await self.redis.run(lambda r: r.eval(_RENEW, 1, key, token, CLAIM_SECONDS), 0))
+        result = await self.redis.run(lambda r: r.eval(_RENEW, 1, key, token, CLAIM_SECONDS), None)
+        return None if result is None else bool(result)
 
-    async def digest_done(self, chat_id: int, day: str) -> None:
-        """Mark a day's digest as sent (kept a few days, so a restart never sends it again)."""
+    async def digest_done(self, chat_id: int, day: str) -> bool:
+        """Mark a day's digest as sent (kept a few days, so a restart never sends it again); False when
+        Redis did not take it."""
         key = keys.digest_sent(chat_id, day)
 
         async def write(r: Any) -> Any:
@@ -107,7 +117,7 @@ class DigestData(OwnerData):
             pipe.set(key, "sent", ex=SENT_SECONDS)
             return await pipe.execute()
 
-        await self.redis.run(write, None)
+        return await self.redis.run(write, None) is not None
 
     async def release_digest(self, chat_id: int, day: str, token: str) -> None:
         """Give a claim back after a failure that a later try may not have (only if it is still ours)."""

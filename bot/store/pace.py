@@ -17,27 +17,34 @@ from bot.store.base import StoreBase
 
 # KEYS: the overall pace, the pause, [the group's pace]. ARGV: interval and tolerance (ms) of the
 # overall budget, then of the group's; an interval of 0 only waits out a pause (a request with no chat).
-# Returns how many ms to wait before sending (the reservation is made: the caller sends then).
+# Returns {ms to wait, 1 if the overall budget is still to be reserved after that wait}. A group whose
+# budget is spent takes only its own slot: the bot's budget is reserved when that slot comes, so a
+# busy group never holds up the other chats' messages.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
 local interval = tonumber(ARGV[1])
-if interval == 0 then return tostring(slot - now) end
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-slot = math.max(slot, tat - tonumber(ARGV[2]))
+if interval == 0 then return {tostring(slot - now), 0} end
 local gtat = 0
 if #KEYS > 2 then
   gtat = tonumber(redis.call('GET', KEYS[3]) or '0')
-  slot = math.max(slot, gtat - tonumber(ARGV[4]))
+  local gslot = math.max(slot, gtat - tonumber(ARGV[4]))
+  if gslot > slot then
+    local gnew = math.max(gtat, gslot) + tonumber(ARGV[3])
+    redis.call('SET', KEYS[3], string.format('%.3f', gnew), 'PX', math.ceil(gnew - now) + 1000)
+    return {tostring(gslot - now), 1}
+  end
 end
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+slot = math.max(slot, tat - tonumber(ARGV[2]))
 local new = math.max(tat, slot) + interval
 redis.call('SET', KEYS[1], string.format('%.3f', new), 'PX', math.ceil(new - now) + 1000)
 if #KEYS > 2 then
   local gnew = math.max(gtat, slot) + tonumber(ARGV[3])
   redis.call('SET', KEYS[3], string.format('%.3f', gnew), 'PX', math.ceil(gnew - now) + 1000)
 end
-return tostring(slot - now)
+return {tostring(slot - now), 0}
 """
 
 # KEYS: the pause. ARGV: its length (ms). Extends the pause, never shortens it.
@@ -73,21 +80,25 @@ class Rate:
 class PaceData(StoreBase):
     """The shared send budget of a bot (see the module's docstring)."""
 
-    async def reserve_send(self, bot_id: int, overall: Rate, group: tuple[int | str, Rate] | None) -> float | None:
-        """Reserve a message's moment; seconds to wait before sending it (None: no Redis, pace alone)."""
+    async def reserve_send(
+        self, bot_id: int, overall: Rate, group: tuple[int | str, Rate] | None
+    ) -> tuple[float, bool] | None:
+        """Reserve a message's moment: (seconds to wait before sending, whether the bot's budget is
+        still to be reserved after that wait: a group whose budget is spent gave only its own slot).
+        None without Redis (each replica paces itself)."""
         names = [keys.send_pace(bot_id), keys.send_pause(bot_id)]
         args: list[Any] = [overall.interval_ms, overall.tolerance_ms]
         if group is not None:
             names.append(keys.send_pace_chat(bot_id, group[0]))
             args += [group[1].interval_ms, group[1].tolerance_ms]
         raw = await self.redis.run(lambda r: r.eval(_RESERVE, len(names), *names, *args), None)
-        return None if raw is None else max(0.0, float(raw) / 1000)
+        return None if raw is None else (max(0.0, float(raw[0]) / 1000), bool(int(raw[1])))
 
     async def wait_for_pause(self, bot_id: int) -> float | None:
         """Seconds left of a pause every replica keeps (a request to no chat waits only for that)."""
         names = [keys.send_pace(bot_id), keys.send_pause(bot_id)]
         raw = await self.redis.run(lambda r: r.eval(_RESERVE, 2, *names, 0, 0), None)
-        return None if raw is None else max(0.0, float(raw) / 1000)
+        return None if raw is None else max(0.0, float(raw[0]) / 1000)
 
     async def pause_sends(self, bot_id: int, seconds: float) -> bool:
         """Hold every replica's messages for `seconds` (Telegram answered 429); False without Redis."""

@@ -127,21 +127,6 @@ class LocalCluster:
                 raise RuntimeError(f"the local cluster did not form: {texts[0][:200]}")
             time.sleep(0.1)
 
-    def client(self) -> redis.RedisCluster:
-        """A synchronous cluster client (for tests' own checks)."""
-        return redis.RedisCluster(host="127.0.0.1", port=self.ports[0])
-
-    def flush(self) -> None:
-        """Empty every node."""
-        for port in self.ports:
-            with redis.Redis(host="127.0.0.1", port=port) as client:
-                client.flushall()
-
-    def kill(self, index: int) -> None:
-        """Stop one node at once (SIGKILL), as a crash would."""
-        self._processes[index].kill()
-        self._processes[index].wait(5)
-
     def stop(self) -> None:
         """Stop every node and remove their files."""
         for process in self._processes:
@@ -165,22 +150,3 @@ def sync_client(url: str) -> Any:
 
     plain = cluster_url(url)
     return redis.RedisCluster.from_url(plain) if plain else redis.Redis.from_url(url)
-
-
-def flush(url: str) -> None:
-    """Empty the database at `url` (on a cluster, every primary)."""
-    client = sync_client(url)
-    try:
-        if cluster_url_of(url):
-            client.flushdb(target_nodes=redis.RedisCluster.PRIMARIES)
-        else:
-            client.flushdb()
-    finally:
-        client.close()
-
-
-def cluster_url_of(url: str) -> bool:
-    """Whether `url` names a cluster."""
-    from bot.store.client import cluster_url
-
-    return cluster_url(url) is not None
