@@ -16,7 +16,6 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot import metrics
-from bot.app.application import build_application, webhook_options
 from bot.app.ratelimit import SharedRateLimiter
 from bot.app.services import Services
 from bot.models import Source, Subscription
@@ -27,6 +26,7 @@ from tests.articles import PORT, WATER
 from tests.fakes.cluster import free_port, sync_client
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import CHANNEL, replies
+from tests.test_webhook import webhook_replica
 
 BOT_ID = 123456
 
@@ -162,24 +162,6 @@ async def test_without_redis_each_replica_paces_itself(telegram: FakeTelegram) -
     async with replica(telegram, SharedRateLimiter(max_retries=0), dead) as bot:
         assert await _send_all(bot, _chats(telegram, 6000, 40)) == 0
     assert len([c for c in telegram.calls_to("sendMessage") if c.ok]) == 40 and telegram.throttled == 0
-
-
-@contextlib.asynccontextmanager
-async def webhook_replica(bot_settings: Any, secret: str) -> AsyncIterator[str]:
-    """A bot replica in webhook mode on its own port; yields the URL its webhook server listens on."""
-    settings = bot_settings(webhook_url="https://naba.example.org/telegram", webhook_secret=secret)
-    options = webhook_options(settings) | {"listen": "127.0.0.1", "port": free_port()}
-    application = build_application(settings)
-    async with application:
-        await application.post_init(application)
-        await application.start()
-        await application.updater.start_webhook(**options)
-        try:
-            yield f"http://127.0.0.1:{options['port']}/telegram"
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.post_shutdown(application)
 
 
 async def test_an_update_posted_to_two_replicas_is_answered_once(bot_settings, telegram: FakeTelegram) -> None:
