@@ -82,12 +82,22 @@ def test_a_pasted_token_loses_its_spaces(tmp_path: Path) -> None:
         ({"telegram_base_url": "http://127.0.0.1:8081/bot/"}, "TELEGRAM_BASE_URL"),
         ({"telegram_base_url": "http://127.0.0.1:port/bot"}, "TELEGRAM_BASE_URL"),
         ({"redis_url": "redis://127.0.0.1:notaport/0"}, "REDIS_URL"),
+        ({"redis_url": "redis+cluster://127.0.0.1:7000/3"}, "REDIS_URL"),  # a cluster has database 0 only
     ],
 )
 def test_a_malformed_setting_is_one_line_naming_it(values: dict[str, object], name: str) -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings(_env_file=None, **values)
     assert name in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_redis_cluster_is_named_by_its_url() -> None:
+    from bot.store.client import cluster_url
+
+    for url in ("redis+cluster://127.0.0.1:7000", "rediss+cluster://u:p@db.example.org:6380/0"):
+        assert load_settings(_env_file=None, redis_url=url).redis_url == url
+    assert cluster_url("rediss+cluster://u:p@db.example.org:6380/0") == "rediss://u:p@db.example.org:6380/0"
+    assert cluster_url("redis://127.0.0.1:6379/0") is None  # a single server stays one
 
 
 def test_a_base_url_without_bot_names_the_example() -> None:
