@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="      [log] %(levelname)s %(name)s: %(message)s")
     from telegram.warnings import PTBUserWarning
 
-    # AIORateLimiter with concurrent updates is intended (pyproject.toml's pytest settings ignore it too).
+    # python-telegram-bot's own notices are not the benchmark's concern (pyproject.toml's pytest settings agree).
     warnings.filterwarnings("ignore", category=PTBUserWarning)
     subscribers = args.subscribers or (QUICK_SUBSCRIBERS if args.quick else SUBSCRIBERS)
     chats = args.chats or (QUICK_CHATS if args.quick else CHATS)

@@ -155,7 +155,7 @@ class LegacyIndex(StoreBase):
     """Indexes, once, what was stored before the per-owner index existed, so /forget finds it too."""
 
     async def index_legacy(self) -> int:
-        """Scan the keyspace once (at start, off the hot path; on a Cluster, the node it reaches) and list
+        """Scan the keyspace once (at start, off the hot path; on a Cluster, every primary node) and list
         the keys written by an older version under their owners; delete the old per-user usage counters,
         whose names held user ids. Returns how many keys it looked at (0 when done before)."""
 
