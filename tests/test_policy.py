@@ -310,7 +310,7 @@ async def test_someone_waiting_for_the_same_article_is_not_refused_for_another(
     """A viral post forwarded at once by a user whose budget is spent and by one who has budget left."""
     async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram) as bot:
         bot.services.settings.daily_token_budget = 1  # USER can afford nothing; ADMIN has no budget
-        fake_openai.latency = 0.3
+        fake_openai.latency = 1.5  # the user's update is handled while the call is in flight, even on a busy machine
         telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
         telegram.send_text(ADMIN, WATER, forward_origin=CHANNEL, language_code="en")
         [refused] = await replies(telegram, USER)
