@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import socket
 import subprocess
@@ -33,12 +32,12 @@ from bot.models import Source, Subscription
 from bot.store import Store
 from bot.store.client import Redis
 from tests.articles import BANK, WATER
+from tests.conftest import naba_environment
 from tests.fakes.cluster import LocalCluster, free_port
 from tests.fakes.model import StandInModel
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.telegram_api import Call, FakeTelegram
 
-REPO = Path(__file__).resolve().parents[1]
 SECRET = "load-test-Secret_1"
 PUBLIC_URL = "https://naba.example.org/telegram"
 FIRST_CHAT, FIRST_SUBSCRIBER = 700_000, 800_000
@@ -92,30 +91,18 @@ def replicas(
     try:
         for i in range(n):
             port = free_port()
-            env = {
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(REPO),
-                "TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR", ""),
-                "TELEGRAM_BOT_TOKEN": telegram.token,
-                "TELEGRAM_BASE_URL": telegram.base_url,
-                "OPENAI_API_KEY": "sk-test-key-0123456789abcdef",
-                "OPENAI_BASE_URL": openai.base_url,
-                "ANALYZER": "llm",
-                "REDIS_URL": cluster.url,
-                "WEBHOOK_URL": PUBLIC_URL,
-                "WEBHOOK_SECRET": SECRET,
-                "WEBHOOK_LISTEN": "127.0.0.1",
-                "WEBHOOK_PORT": str(port),
-                "DATA_DIR": str(workdir / f"replica-{i}"),
-                "USER_REQUESTS_PER_MINUTE": "0",  # 3 articles a chat in a few seconds is the test, not abuse
-                "ALLOWED_CHANNEL_IDS": str(DIGEST_CHANNEL),
-                "LOG_LEVEL": "WARNING",
-            }
+            env = naba_environment(
+                openai, cluster.url, workdir,
+                TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_BASE_URL=telegram.base_url,
+                WEBHOOK_URL=PUBLIC_URL, WEBHOOK_SECRET=SECRET, WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port),
+                DATA_DIR=str(workdir / f"replica-{i}"),
+                USER_REQUESTS_PER_MINUTE="0",  # 3 articles a chat in a few seconds is the test, not abuse
+                ALLOWED_CHANNEL_IDS=str(DIGEST_CHANNEL), LOG_LEVEL="WARNING",
+            )  # fmt: skip
             log = workdir / f"replica-{i}.log"
             logs.append(log)
             command = [sys.executable, "-m", "bot", "run"]
             with log.open("wb") as out:
-                env = {k: v for k, v in env.items() if v}
                 processes.append(subprocess.Popen(command, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT))  # noqa: S603
             ports.append(port)
         for port, process in zip(ports, processes, strict=True):

@@ -82,6 +82,16 @@ def _id_list(value: object) -> object:
 _QUERY_SECRETS = {"password", "pass", "username", "user"}
 
 
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}  # REDIS_URL naming a Redis Cluster
+
+
+def cluster_url(url: str) -> str | None:
+    """The plain URL of a `redis+cluster://` URL (what RedisCluster is given), or None for a single server."""
+    scheme, sep, rest = url.partition("://")
+    plain = CLUSTER_SCHEMES.get(scheme.lower()) if sep else None
+    return f"{plain}://{rest}" if plain else None
+
+
 def safe_url(url: str) -> str:
     """A URL with its userinfo and its query's password (and username) masked, for one-line messages."""
     parts = urlsplit(url)
@@ -224,12 +234,12 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        if not value.startswith(("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")):
+        cluster = cluster_url(value) is not None
+        if not (cluster or value.startswith(("redis://", "rediss://", "unix://"))):
             raise ValueError(
                 "must start with redis://, rediss:// or unix:// (e.g. redis://localhost:6379/0), "
                 "or redis+cluster:// for a Redis Cluster"
             )
-        cluster = value.startswith(("redis+cluster://", "rediss+cluster://"))
         if cluster and urlsplit(value).path.strip("/") not in ("", "0"):
             raise ValueError("is a Redis Cluster, which has only database 0: drop the /N at its end")
         try:

@@ -92,7 +92,7 @@ def test_a_malformed_setting_is_one_line_naming_it(values: dict[str, object], na
 
 
 def test_a_redis_cluster_is_named_by_its_url() -> None:
-    from bot.store.client import cluster_url
+    from bot.config import cluster_url
 
     for url in ("redis+cluster://127.0.0.1:7000", "rediss+cluster://u:p@db.example.org:6380/0"):
         assert load_settings(_env_file=None, redis_url=url).redis_url == url

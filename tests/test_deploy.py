@@ -9,8 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import load_settings
-from bot.store.client import cluster_url
+from bot.config import cluster_url, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,18 +18,13 @@ from bot.config import Settings
 from bot.metrics import record_user, take_tally, today
 from bot.store import Store
 from tests.conftest import RunningBot, busy_port, run_bot
+from tests.fakes.cluster import free_port
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_bot import replies
 from tests.test_cli import _one_clean_line
 
 USER = 4242
 SECRET = "s3cret-Token_1"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +34,7 @@ def _empty_tally() -> None:
 
 
 def _metrics_settings(bot_settings: Any, **overrides: object) -> Settings:
-    return bot_settings(metrics_listen="127.0.0.1", metrics_port=_free_port(), **overrides)  # type: ignore[no-any-return]
+    return bot_settings(metrics_listen="127.0.0.1", metrics_port=free_port(), **overrides)  # type: ignore[no-any-return]
 
 
 async def _get(settings: Settings, path: str) -> httpx.Response:
@@ -87,7 +81,7 @@ async def test_polling_bot_counts_updates_and_is_healthy(bot_settings, telegram:
 
 
 async def test_polling_bot_without_redis_is_unhealthy(bot_settings, telegram: FakeTelegram) -> None:
-    settings = _metrics_settings(bot_settings, redis_url=f"redis://127.0.0.1:{_free_port()}/0")
+    settings = _metrics_settings(bot_settings, redis_url=f"redis://127.0.0.1:{free_port()}/0")
     async with run_bot(settings, telegram):
         health = await _get(settings, "/healthz")
         assert (health.status_code, health.text) == (503, "redis: not answering\n")
@@ -117,7 +111,7 @@ def _webhook_settings(bot_settings: Any, **overrides: object) -> Settings:
         bot_settings,
         webhook_url="https://naba.example.org/telegram",
         webhook_secret=SECRET,
-        webhook_port=_free_port(),
+        webhook_port=free_port(),
         **overrides,
     )
 
@@ -145,7 +139,7 @@ async def test_webhook_bot_counts_updates_and_is_healthy(bot_settings, telegram:
 
 
 async def test_webhook_bot_without_redis_is_unhealthy(bot_settings, telegram: FakeTelegram) -> None:
-    settings = _webhook_settings(bot_settings, redis_url=f"redis://127.0.0.1:{_free_port()}/0")
+    settings = _webhook_settings(bot_settings, redis_url=f"redis://127.0.0.1:{free_port()}/0")
     async with _webhook_bot(settings, telegram):
         health = await _get(settings, "/healthz")
         assert (health.status_code, health.text) == (503, "redis: not answering\n")
@@ -179,7 +173,7 @@ def test_naba_run_with_the_metrics_port_in_use_is_one_line(naba, telegram: FakeT
 
 
 async def test_the_metrics_port_cannot_be_the_webhooks(bot_settings) -> None:
-    port = _free_port()
+    port = free_port()
     settings = bot_settings(
         metrics_port=port, webhook_port=port, webhook_url="https://naba.example.org/telegram", webhook_secret=SECRET
     )
@@ -188,7 +182,7 @@ async def test_the_metrics_port_cannot_be_the_webhooks(bot_settings) -> None:
 
 
 async def test_the_tally_waits_for_redis(settings_factory, redis_url: str) -> None:
-    down = await Store.open(settings_factory(redis_url=f"redis://127.0.0.1:{_free_port()}/0"))
+    down = await Store.open(settings_factory(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
     try:
         record_user(1, b"k" * 32)
         await flush_stats(down)  # Redis does not answer: the counts are kept for the next flush

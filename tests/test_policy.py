@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -310,8 +311,18 @@ async def test_someone_waiting_for_the_same_article_is_not_refused_for_another(
     """A viral post forwarded at once by a user whose budget is spent and by one who has budget left."""
     async with run_bot(bot_settings(admin_user_ids=str(ADMIN)), telegram) as bot:
         bot.services.settings.daily_token_budget = 1  # USER can afford nothing; ADMIN has no budget
-        fake_openai.latency = 1.5  # the user's update is handled while the call is in flight, even on a busy machine
+        fake_openai.latency = 0.3
+        store = bot.services.store
+        reserve = store.reserve_tokens
+
+        async def slow_reserve(*args: Any, **kwargs: Any) -> Any:  # a Redis that answers slowly: USER is
+            await asyncio.sleep(0.5)  # still being refused when ADMIN's same article comes in
+            return await reserve(*args, **kwargs)
+
+        store.reserve_tokens = slow_reserve  # type: ignore[method-assign]
         telegram.send_text(USER, WATER, forward_origin=CHANNEL, language_code="en")
+        # USER asks first (which of two updates at once does is not fixed): ADMIN then waits for that request.
+        await telegram.wait_for(lambda: bool(bot.services.pipeline._inflight))
         telegram.send_text(ADMIN, WATER, forward_origin=CHANNEL, language_code="en")
         [refused] = await replies(telegram, USER)
         [brief] = await replies(telegram, ADMIN)

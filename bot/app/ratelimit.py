@@ -16,14 +16,14 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.metrics import RATE_LIMITED
-from bot.store.pace import Rate
+from bot.store.pace import PaceData, Rate
 
 log = logging.getLogger(__name__)
 
@@ -44,28 +44,18 @@ def _seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-class Pace(Protocol):
-    """What the limiter needs of the store (bot.store.pace.PaceData)."""
-
-    async def reserve_send(
-        self, bot_id: int, overall: Rate, group: tuple[int | str, Rate] | None
-    ) -> tuple[float, bool] | None: ...
-    async def wait_for_pause(self, bot_id: int) -> float | None: ...
-    async def pause_sends(self, bot_id: int, seconds: float) -> bool: ...
-
-
 class SharedRateLimiter(BaseRateLimiter[int]):
     """One send budget for all replicas (see the module's docstring); counts every 429 Telegram sends."""
 
     def __init__(self, *, overall: Rate = OVERALL, group: Rate = GROUP, max_retries: int = RETRIES) -> None:
         self.overall, self.group, self.max_retries = overall, group, max_retries
-        self._pace: Pace | None = None
+        self._pace: PaceData | None = None
         self._bot_id = 0
         self._local = AsyncLimiter(overall.count, overall.seconds)
         self._local_groups: dict[int | str, AsyncLimiter] = {}
         self._paused_until = 0.0  # monotonic; the in-process pause (no Redis)
 
-    def attach(self, pace: Pace, bot_id: int) -> None:
+    def attach(self, pace: PaceData, bot_id: int) -> None:
         """Share the budget through Redis from now on (the store opens after the Application is built)."""
         self._pace, self._bot_id = pace, bot_id
 
@@ -113,7 +103,7 @@ class SharedRateLimiter(BaseRateLimiter[int]):
             return
         await self._wait_locally(to_chat, group)
 
-    async def _wait_shared(self, pace: Pace, to_chat: bool, group: int | str | None) -> bool:
+    async def _wait_shared(self, pace: PaceData, to_chat: bool, group: int | str | None) -> bool:
         """Wait for the shared budget; False when Redis cannot be reached (the caller paces locally)."""
         if not to_chat:
             wait = await pace.wait_for_pause(self._bot_id)

@@ -381,12 +381,12 @@ class Digests:
     async def _mark_done(self, chat_id: int, day: str) -> None:
         """Record a digest as sent, trying again while Redis is away (the claim is renewed meanwhile):
         unrecorded, it would be sent again once the claim runs out."""
-        for _ in range(DONE_TRIES - 1):
+        for attempt in range(DONE_TRIES):
             if await self.store.digest_done(chat_id, day):
                 return
-            await asyncio.sleep(CLAIM_SECONDS / 6)
-        if not await self.store.digest_done(chat_id, day):
-            log.error("chat %s: its digest went out but Redis did not record it: it may be sent again", chat_id)
+            if attempt < DONE_TRIES - 1:
+                await asyncio.sleep(CLAIM_SECONDS / 6)
+        log.error("chat %s: its digest went out but Redis did not record it: it may be sent again", chat_id)
 
     async def _deliver(self, chat_id: int, day: str, messages: list[str], first: int, send: Send) -> int:
         """Send the digest's messages from `first` on; returns the chat id used.

@@ -26,9 +26,12 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ClusterError, MaxConnectionsError, RedisClusterException, RedisError, ResponseError
 
+from bot.config import cluster_url
+
 log = logging.getLogger(__name__)
 
-_DOWN = object()
+# What `Redis.run` is given as its default by a caller that must tell "Redis did not answer" apart.
+DOWN = object()
 # Operations in flight at once, below the connection pool's size: a burst (a digest run, a crowd of
 # updates) queues here instead of failing with "too many connections" (which is not an outage).
 IN_FLIGHT = 96
@@ -38,16 +41,8 @@ REFUSAL_LOG_SECONDS = 60.0  # one log line a minute per kind of error answer (OO
 
 # Deletes a lock only if we still own it (a lock that expired may belong to another process now).
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 # What redis-py's cluster client says when no node answers (an outage, not a bug of ours).
 _CLUSTER_UNREACHABLE = ("cannot be connected", "could not agree", "no targets")
-
-
-def cluster_url(url: str) -> str | None:
-    """The plain URL of a `redis+cluster://` URL (what RedisCluster is given), or None for a single server."""
-    scheme, sep, rest = url.partition("://")
-    plain = CLUSTER_SCHEMES.get(scheme.lower()) if sep else None
-    return f"{plain}://{rest}" if plain else None
 
 
 def connect(url: str) -> aioredis.Redis:
@@ -163,8 +158,8 @@ class Redis:
         deadline = time.monotonic() + wait
         acquired = False
         while True:
-            result: Any = await self.run(lambda r: r.set(key, token, nx=True, px=int(ttl * 1000)), _DOWN)
-            if result is _DOWN:
+            result: Any = await self.run(lambda r: r.set(key, token, nx=True, px=int(ttl * 1000)), DOWN)
+            if result is DOWN:
                 break  # Redis is down: go on without a lock
             if result:
                 acquired = True

@@ -13,14 +13,13 @@ from typing import Any
 from bot.models import Source, Subscription
 from bot.store import keys
 from bot.store.base import Entry, entry_member, parse_entry, queue_delete
-from bot.store.client import RELEASE
+from bot.store.client import DOWN, RELEASE
 from bot.store.owners import CHANNEL, KEY, OwnerData, claim_article, own
 
 CLAIM_SECONDS = 30  # a replica that dies while sending frees the digest for another after this (renewed meanwhile)
 SENT, BUSY = "sent", "busy"
 # A claim: this replica's token, or SENT (the day's digest went out), or BUSY (another replica has it).
 Claim = str
-_DOWN = object()
 # Extends a claim only if it is still the caller's (an expired one may be another replica's now);
 # 2 when the digest is marked sent (nothing left to hold), 0 when the claim is gone.
 _RENEW = """
@@ -91,8 +90,8 @@ class DigestData(OwnerData):
             pipe.set(key, token, nx=True, ex=CLAIM_SECONDS, get=True)  # the value it had, if any
             return (await pipe.execute())[-1]
 
-        held = await self.redis.run(claim, _DOWN)
-        if held is _DOWN:
+        held = await self.redis.run(claim, DOWN)
+        if held is DOWN:
             return BUSY  # no Redis: no digest is sent twice, so none is sent until it is back
         if held is None:
             return token

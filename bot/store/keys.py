@@ -197,7 +197,7 @@ def send_pace_chat(bot_id: int, chat_id: int | str) -> str:
 
 
 def send_pause(bot_id: int) -> str:
-    """Until when no replica sends (Unix ms): set from a 429's retry_after, so every replica honours it."""
+    """Set for as long as no replica sends: a 429's retry_after, so every replica honours it."""
     return f"{PREFIX}{{tg:{bot_id}}}:pause"
 
 

@@ -38,11 +38,11 @@ from typing import Any
 
 from bot.store import keys
 from bot.store.base import StoreBase, queue_delete
+from bot.store.client import DOWN
 
 PRUNE_MARGIN = 600  # an entry outlives its key by this much: the replicas' clocks may differ a little
 KEY, ARTICLE, TURNS = "k:", "a:", "t:"
 CHANNEL = "channel"  # the article_senders member of an article a channel posted
-_DOWN = object()
 
 # Removes one user's turns from a thread (a list of Turn JSON); one key, so one slot.
 _DROP_TURNS = """
@@ -93,8 +93,8 @@ class OwnerData(StoreBase):
         False when Redis did not answer or refused a deletion: then the index stays, for the next try.
         """
         index = keys.owner(owner_id)
-        members = await self.redis.run(lambda r: r.zrange(index, 0, -1), _DOWN)
-        if members is _DOWN:
+        members = await self.redis.run(lambda r: r.zrange(index, 0, -1), DOWN)
+        if members is DOWN:
             return False
         entries = [m.decode() if isinstance(m, bytes) else str(m) for m in members]
         doomed = [e[len(KEY) :] for e in entries if e.startswith(KEY)]

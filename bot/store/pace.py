@@ -15,17 +15,16 @@ from typing import Any
 from bot.store import keys
 from bot.store.base import StoreBase
 
-# KEYS: the overall pace, the pause, [the group's pace]. ARGV: interval and tolerance (ms) of the
-# overall budget, then of the group's; an interval of 0 only waits out a pause (a request with no chat).
+# KEYS: the overall pace, the pause (a key that lives as long as the pause), [the group's pace].
+# ARGV: interval and tolerance (ms) of the overall budget, then of the group's.
 # Returns {ms to wait, 1 if the overall budget is still to be reserved after that wait}. A group whose
 # budget is spent takes only its own slot: the bot's budget is reserved when that slot comes, so a
 # busy group never holds up the other chats' messages.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
+local slot = now + math.max(0, redis.call('PTTL', KEYS[2]))
 local interval = tonumber(ARGV[1])
-if interval == 0 then return {tostring(slot - now), 0} end
 local gtat = 0
 if #KEYS > 2 then
   gtat = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -46,18 +45,6 @@ if #KEYS > 2 then
 end
 return {tostring(slot - now), 0}
 """
-
-# KEYS: the pause. ARGV: its length (ms). Extends the pause, never shortens it.
-_PAUSE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local untill = now + tonumber(ARGV[1])
-if untill > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], string.format('%.3f', untill), 'PX', math.ceil(tonumber(ARGV[1])))
-end
-return 1
-"""
-
 
 @dataclass(frozen=True)
 class Rate:
@@ -96,17 +83,25 @@ class PaceData(StoreBase):
 
     async def wait_for_pause(self, bot_id: int) -> float | None:
         """Seconds left of a pause every replica keeps (a request to no chat waits only for that)."""
-        names = [keys.send_pace(bot_id), keys.send_pause(bot_id)]
-        raw = await self.redis.run(lambda r: r.eval(_RESERVE, 2, *names, 0, 0), None)
-        return None if raw is None else max(0.0, float(raw[0]) / 1000)
+        left = await self.redis.run(lambda r: r.pttl(keys.send_pause(bot_id)), None)
+        return None if left is None else max(0, left) / 1000
 
     async def pause_sends(self, bot_id: int, seconds: float) -> bool:
-        """Hold every replica's messages for `seconds` (Telegram answered 429); False without Redis."""
-        ms = max(1, round(seconds * 1000))
-        return bool(await self.redis.run(lambda r: r.eval(_PAUSE, 1, keys.send_pause(bot_id), ms), None))
+        """Hold every replica's messages for `seconds` (Telegram answered 429); False without Redis.
+
+        The pause is a key that lives that long: a longer pause extends it, a shorter one leaves it.
+        """
+        key, ms = keys.send_pause(bot_id), max(1, round(seconds * 1000))
+
+        async def pause(r: Any) -> Any:
+            pipe = r.pipeline(transaction=False)
+            pipe.set(key, 1, px=ms, nx=True)
+            pipe.pexpire(key, ms, gt=True)
+            return await pipe.execute()
+
+        return await self.redis.run(pause, None) is not None
 
     async def first_sight(self, bot_id: int, update_id: int, seconds: int) -> bool:
         """True for the first replica to see an update (and without Redis); False for a re-posted one."""
         key = keys.update_seen(bot_id, update_id)
-        result = await self.redis.run(lambda r: r.set(key, 1, nx=True, ex=seconds), True)
-        return result is not None and bool(result)
+        return bool(await self.redis.run(lambda r: r.set(key, 1, nx=True, ex=seconds), True))

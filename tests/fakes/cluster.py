@@ -146,7 +146,7 @@ class LocalCluster:
 
 def sync_client(url: str) -> Any:
     """A synchronous redis-py client for a test's own checks: a RedisCluster for redis+cluster:// URLs."""
-    from bot.store.client import cluster_url
+    from bot.config import cluster_url
 
     plain = cluster_url(url)
     return redis.RedisCluster.from_url(plain) if plain else redis.Redis.from_url(url)
